@@ -1,0 +1,249 @@
+//! The catalogue of category-based selection categories and their versions, read from `data/categories.json`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::error::InvalidInput;
+
+/// A category identifier such as `healthcare` or `senior_managers`: lower-case ASCII letters, digits and `_`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CategoryId(String);
+
+impl CategoryId {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(format!(
+                "{s:?} is not a category id (lower-case letters, digits and '_', for example \"healthcare\")"
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CategoryId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s)
+    }
+}
+
+impl From<CategoryId> for String {
+    fn from(id: CategoryId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for CategoryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One version of a category, in force from `effective_from` until the day before `effective_until`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CategoryVersion {
+    pub id: CategoryId,
+    pub version: u32,
+    pub name: String,
+    pub effective_from: NaiveDate,
+    /// Exclusive; `None` while the version is in force.
+    pub effective_until: Option<NaiveDate>,
+}
+
+impl CategoryVersion {
+    pub fn in_force_on(&self, date: NaiveDate) -> bool {
+        date >= self.effective_from && self.effective_until.is_none_or(|until| date < until)
+    }
+
+    /// The label used where a round type needs a name, for example "Healthcare occupations (Version 1)".
+    pub fn label(&self) -> String {
+        format!("{} (Version {})", self.name, self.version)
+    }
+}
+
+#[derive(Deserialize)]
+struct CatalogFile {
+    categories: Vec<CategoryVersion>,
+}
+
+/// Every category and version, ordered by id then version.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    by_id: BTreeMap<CategoryId, Vec<CategoryVersion>>,
+}
+
+static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| {
+    Catalog::from_json(include_str!("../data/categories.json"))
+        .unwrap_or_else(|e| panic!("the built-in data/categories.json is invalid: {e}"))
+});
+
+impl Catalog {
+    /// The catalogue shipped with this build (`data/categories.json`).
+    pub fn builtin() -> &'static Catalog {
+        &BUILTIN
+    }
+
+    /// Reads a catalogue and checks it: versions of a category are numbered 1, 2, ... with no gap, and their
+    /// periods do not overlap.
+    pub fn from_json(json: &str) -> Result<Self, String> {
+        let file: CatalogFile = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut by_id: BTreeMap<CategoryId, Vec<CategoryVersion>> = BTreeMap::new();
+        for v in file.categories {
+            by_id.entry(v.id.clone()).or_default().push(v);
+        }
+        for (id, versions) in &mut by_id {
+            versions.sort_by_key(|v| v.version);
+            for (i, v) in versions.iter().enumerate() {
+                if v.version as usize != i + 1 {
+                    return Err(format!(
+                        "{id}: versions must be numbered 1, 2, ... without gaps"
+                    ));
+                }
+                if v.effective_until.is_some_and(|u| u <= v.effective_from) {
+                    return Err(format!(
+                        "{id} v{}: effective_until is not after effective_from",
+                        v.version
+                    ));
+                }
+            }
+            for pair in versions.windows(2) {
+                match pair[0].effective_until {
+                    Some(until) if until <= pair[1].effective_from => {}
+                    _ => {
+                        return Err(format!(
+                            "{id} v{} must end on or before v{} starts",
+                            pair[0].version, pair[1].version
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(Self { by_id })
+    }
+
+    pub fn contains(&self, id: &CategoryId) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    pub fn versions(&self, id: &CategoryId) -> &[CategoryVersion] {
+        self.by_id.get(id).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn get(&self, id: &CategoryId, version: u32) -> Option<&CategoryVersion> {
+        self.versions(id).iter().find(|v| v.version == version)
+    }
+
+    pub fn in_force(&self, id: &CategoryId, date: NaiveDate) -> Option<&CategoryVersion> {
+        self.versions(id).iter().find(|v| v.in_force_on(date))
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &CategoryVersion> {
+        self.by_id.values().flatten()
+    }
+
+    /// Parses a category id and checks that the catalogue knows it.
+    pub fn resolve_id(&self, field: &str, s: &str) -> Result<CategoryId, InvalidInput> {
+        let id = CategoryId::parse(s).map_err(|e| InvalidInput::one(field, e))?;
+        if self.contains(&id) {
+            Ok(id)
+        } else {
+            let known: Vec<&str> = self.by_id.keys().map(CategoryId::as_str).collect();
+            Err(InvalidInput::one(
+                field,
+                format!(
+                    "unknown category {s:?}; known categories: {}",
+                    known.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> CategoryId {
+        CategoryId::parse(s).expect("valid id")
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().expect("valid date")
+    }
+
+    #[test]
+    fn builtin_catalogue_is_valid_and_has_every_category() {
+        let c = Catalog::builtin();
+        for (cat, versions) in [
+            ("healthcare", 3),
+            ("stem", 2),
+            ("trade", 3),
+            ("transport", 2),
+            ("agriculture", 2),
+            ("french", 2),
+            ("education", 1),
+            ("physicians", 1),
+            ("senior_managers", 1),
+            ("researchers", 1),
+            ("military_recruits", 1),
+        ] {
+            assert_eq!(c.versions(&id(cat)).len(), versions, "{cat}");
+        }
+    }
+
+    #[test]
+    fn version_in_force_follows_effective_dates() {
+        let c = Catalog::builtin();
+        let h = id("healthcare");
+        assert_eq!(
+            c.in_force(&h, date("2023-06-28")).map(|v| v.version),
+            Some(1)
+        );
+        assert_eq!(
+            c.in_force(&h, date("2025-02-26")).map(|v| v.version),
+            Some(1)
+        );
+        assert_eq!(
+            c.in_force(&h, date("2025-02-27")).map(|v| v.version),
+            Some(2)
+        );
+        assert_eq!(
+            c.in_force(&h, date("2026-02-18")).map(|v| v.version),
+            Some(3)
+        );
+        assert_eq!(c.in_force(&h, date("2023-01-01")), None);
+        assert_eq!(c.in_force(&id("transport"), date("2025-06-01")), None);
+    }
+
+    #[test]
+    fn overlapping_versions_are_rejected() {
+        let json = r#"{"categories": [
+            {"id": "x", "version": 1, "name": "X", "effective_from": "2023-01-01", "effective_until": "2024-06-01"},
+            {"id": "x", "version": 2, "name": "X", "effective_from": "2024-01-01", "effective_until": null}]}"#;
+        assert!(Catalog::from_json(json).is_err());
+    }
+
+    #[test]
+    fn unknown_category_names_the_field() {
+        let err = Catalog::builtin()
+            .resolve_id("filter.category_id", "plumbing")
+            .expect_err("unknown");
+        assert_eq!(err.violations[0].field, "filter.category_id");
+        assert!(err.violations[0].description.contains("healthcare"));
+        assert!(Catalog::builtin().resolve_id("f", "Health Care").is_err());
+    }
+}
