@@ -245,7 +245,10 @@ pub struct DrawDraft {
 
 impl DrawDraft {
     /// Checks every field and fills in the defaults; reports every violation at once.
-    pub fn complete(self, catalog: &Catalog) -> Result<Draw, InvalidInput> {
+    pub fn complete(mut self, catalog: &Catalog) -> Result<Draw, InvalidInput> {
+        // IRCC publishes times to the second; finer parts would only make equal rounds compare unequal.
+        self.held_at = self.held_at.map(to_second);
+        self.tie_break_at = self.tie_break_at.map(to_second);
         let mut v = Vec::new();
         let number = DrawNumber::parse(&self.number)
             .map_err(|e| v.push(FieldViolation::new("number", e)))
@@ -384,6 +387,10 @@ impl DrawDraft {
             }
         }
     }
+}
+
+fn to_second(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
 }
 
 impl Draw {

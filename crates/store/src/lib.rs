@@ -1,1 +1,295 @@
+#![doc = include_str!("../README.md")]
 
+mod connection;
+mod rows;
+mod schema;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use ee_domain::{Draw, DrawFilter, DrawNumber, Program, RoundKind};
+
+pub use connection::{DatabaseUrl, DbConnection};
+use rows::DrawRow;
+use schema::draws;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+/// Held while migrating, so that replicas starting together migrate once.
+const MIGRATION_LOCK_KEY: i64 = 0x6565_6d69_6772_6174;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database configuration: {0}")]
+    Config(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("no database connection available: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("round {0} is already recorded with different content")]
+    Conflict(String),
+}
+
+/// The backend behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What to do with a round that is stored with different content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Replace it: the feed is the source of truth and IRCC corrects old rounds.
+    Update,
+    /// Refuse the whole batch with [`StoreError::Conflict`].
+    Reject,
+}
+
+/// The outcome of [`Store::apply`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    pub created: Vec<Draw>,
+    /// Each changed round, before and after.
+    pub updated: Vec<(Draw, Draw)>,
+    pub unchanged: Vec<Draw>,
+}
+
+/// Where a page of [`Store::list`] starts: after the round with this sort key (newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageKey {
+    pub held_at: DateTime<Utc>,
+    pub number_key: i64,
+}
+
+impl PageKey {
+    pub fn of(d: &Draw) -> Self {
+        Self {
+            held_at: d.held_at,
+            number_key: d.number.sort_key(),
+        }
+    }
+}
+
+/// The rounds of invitations, in SQLite or PostgreSQL. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: connection::Pool,
+    backend: Backend,
+    /// SQLite allows one writer; serialising writers here avoids lock-upgrade failures between pooled connections.
+    write_lock: Arc<Mutex<()>>,
+}
+
+type Query<'a> = draws::BoxedQuery<'a, <DbConnection as Connection>::Backend>;
+
+impl Store {
+    /// Connects to the database the URL names, with at most `pool_size` connections.
+    pub fn connect(url: &str, pool_size: u32) -> Result<Self, StoreError> {
+        let url = DatabaseUrl::parse(url)?;
+        let backend = match url {
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
+        };
+        Ok(Self {
+            pool: connection::pool(url, pool_size)?,
+            backend,
+            write_lock: Arc::new(Mutex::new(())),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn conn(&self) -> Result<r2d2::PooledConnection<connection::Manager>, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs the migrations not yet applied; returns how many ran.
+    pub fn migrate(&self) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        let failed =
+            |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+        match &mut *conn {
+            DbConnection::Sqlite(c) => c
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(failed),
+            DbConnection::Postgres(c) => {
+                diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                    .execute(c)?;
+                let ran = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|v| v.len())
+                    .map_err(failed);
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                    .execute(c)?;
+                ran
+            }
+        }
+    }
+
+    /// Checks that the database answers.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        diesel::sql_query("SELECT 1").execute(&mut *self.conn()?)?;
+        Ok(())
+    }
+
+    pub fn count_all(&self) -> Result<u64, StoreError> {
+        let n: i64 = draws::table.count().get_result(&mut *self.conn()?)?;
+        Ok(n as u64)
+    }
+
+    pub fn get(&self, number: &DrawNumber) -> Result<Option<Draw>, StoreError> {
+        draws::table
+            .find(number.to_string())
+            .select(DrawRow::as_select())
+            .first(&mut *self.conn()?)
+            .optional()?
+            .map(DrawRow::into_draw)
+            .transpose()
+    }
+
+    /// Up to `limit` rounds matching the filter, newest first, starting after `after`.
+    pub fn list(
+        &self,
+        filter: &DrawFilter,
+        after: Option<PageKey>,
+        limit: usize,
+    ) -> Result<Vec<Draw>, StoreError> {
+        let mut q = filtered(filter);
+        if let Some(k) = after {
+            let t = k.held_at.naive_utc();
+            q = q.filter(
+                draws::held_at
+                    .lt(t)
+                    .or(draws::held_at.eq(t).and(draws::number_key.lt(k.number_key))),
+            );
+        }
+        q.order((draws::held_at.desc(), draws::number_key.desc()))
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .select(DrawRow::as_select())
+            .load(&mut *self.conn()?)?
+            .into_iter()
+            .map(DrawRow::into_draw)
+            .collect()
+    }
+
+    pub fn count(&self, filter: &DrawFilter) -> Result<u64, StoreError> {
+        let n: i64 = filtered(filter).count().get_result(&mut *self.conn()?)?;
+        Ok(n as u64)
+    }
+
+    /// Every round matching the filter, newest first.
+    pub fn all(&self, filter: &DrawFilter) -> Result<Vec<Draw>, StoreError> {
+        self.list(filter, None, usize::MAX)
+    }
+
+    /// Writes rounds in one transaction; see [`OnConflict`] for rounds stored with other content.
+    pub fn apply(&self, incoming: &[Draw], on_conflict: OnConflict) -> Result<Applied, StoreError> {
+        let _guard = self
+            .write_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut conn = self.conn()?;
+        let now = Utc::now();
+        (*conn).transaction(|conn: &mut DbConnection| {
+            if let DbConnection::Postgres(pg) = conn {
+                // One writer at a time across replicas: compare-then-write must not interleave.
+                diesel::sql_query("LOCK TABLE draws IN SHARE ROW EXCLUSIVE MODE").execute(pg)?;
+            }
+            let mut existing: HashMap<String, Draw> = HashMap::new();
+            for chunk in incoming.chunks(500) {
+                let numbers: Vec<String> = chunk.iter().map(|d| d.number.to_string()).collect();
+                let rows: Vec<DrawRow> = draws::table
+                    .filter(draws::number.eq_any(numbers))
+                    .select(DrawRow::as_select())
+                    .load(conn)?;
+                for row in rows {
+                    let d = row.into_draw()?;
+                    existing.insert(d.number.to_string(), d);
+                }
+            }
+            let mut applied = Applied::default();
+            let mut new_rows = Vec::new();
+            for d in incoming {
+                match existing.get(&d.number.to_string()) {
+                    None => {
+                        new_rows.push(DrawRow::new(d, now)?);
+                        applied.created.push(d.clone());
+                        // A batch naming a round twice: the later one is an update of the earlier.
+                        existing.insert(d.number.to_string(), d.clone());
+                    }
+                    Some(old) if old == d => applied.unchanged.push(d.clone()),
+                    Some(_) if on_conflict == OnConflict::Reject => {
+                        return Err(StoreError::Conflict(d.number.to_string()));
+                    }
+                    Some(old) => {
+                        let row = DrawRow::new(d, now)?;
+                        diesel::update(draws::table.find(&row.number))
+                            .set((
+                                draws::held_at.eq(row.held_at),
+                                draws::number_key.eq(row.number_key),
+                                draws::round_kind.eq(&row.round_kind),
+                                draws::program.eq(&row.program),
+                                draws::category_id.eq(&row.category_id),
+                                draws::category_version.eq(row.category_version),
+                                draws::round_name.eq(&row.round_name),
+                                draws::invitations.eq(row.invitations),
+                                draws::minimum_crs.eq(row.minimum_crs),
+                                draws::tie_break_at.eq(row.tie_break_at),
+                                draws::eligible_programs.eq(&row.eligible_programs),
+                                draws::pool_distribution.eq(&row.pool_distribution),
+                                draws::updated_at.eq(row.updated_at),
+                            ))
+                            .execute(conn)?;
+                        applied.updated.push((old.clone(), d.clone()));
+                        existing.insert(d.number.to_string(), d.clone());
+                    }
+                }
+            }
+            for chunk in new_rows.chunks(200) {
+                for row in chunk {
+                    diesel::insert_into(draws::table)
+                        .values(row)
+                        .execute(conn)?;
+                }
+            }
+            Ok(applied)
+        })
+    }
+}
+
+/// The rounds a filter selects, as a query both backends run.
+fn filtered(f: &DrawFilter) -> Query<'static> {
+    let mut q = draws::table.into_boxed();
+    if let Some(k) = f.kind {
+        q = q.filter(draws::round_kind.eq(k.code()));
+    }
+    if let Some(p) = f.program {
+        q = q.filter(draws::program.eq(Program::code(p)));
+        q = q.filter(draws::round_kind.eq(RoundKind::Program.code()));
+    }
+    if let Some(id) = &f.category {
+        q = q.filter(draws::category_id.eq(id.to_string()));
+    }
+    if let Some(v) = f.category_version {
+        q = q.filter(draws::category_version.eq(i32::try_from(v).unwrap_or(i32::MAX)));
+    }
+    if let Some(t) = f.held_after {
+        q = q.filter(draws::held_at.ge(t.naive_utc()));
+    }
+    if let Some(t) = f.held_before {
+        q = q.filter(draws::held_at.lt(t.naive_utc()));
+    }
+    q
+}

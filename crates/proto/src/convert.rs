@@ -1,0 +1,319 @@
+//! Conversions between the wire types of `expressentry.v1` and the domain. Reading from the wire checks every
+//! field and names the wrong ones, relative to the message being read.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use ee_domain::{
+    Catalog, CrsBucket, Draw, DrawDraft, DrawFilter, DrawStats, FieldViolation, InvalidInput,
+    PoolDistribution, Program, RoundKind, Selection, StatsReport,
+};
+use prost_types::Timestamp;
+
+use crate::v1;
+
+/// Collects the violations found while reading a message.
+#[derive(Default)]
+struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    fn ok<T>(&mut self, r: Result<T, FieldViolation>) -> Option<T> {
+        r.map_err(|e| self.0.push(e)).ok()
+    }
+
+    fn push(&mut self, v: FieldViolation) {
+        self.0.push(v);
+    }
+
+    fn extend(&mut self, e: InvalidInput) {
+        self.0.extend(e.violations);
+    }
+
+    fn finish(self) -> Result<(), InvalidInput> {
+        InvalidInput::check(self.0)
+    }
+}
+
+pub fn timestamp(t: DateTime<Utc>) -> Timestamp {
+    Timestamp {
+        seconds: t.timestamp(),
+        nanos: t.timestamp_subsec_nanos() as i32,
+    }
+}
+
+pub fn from_timestamp(field: &str, t: &Timestamp) -> Result<DateTime<Utc>, FieldViolation> {
+    u32::try_from(t.nanos)
+        .ok()
+        .and_then(|nanos| DateTime::from_timestamp(t.seconds, nanos))
+        .filter(|d| (1..=9999).contains(&d.year()))
+        .ok_or_else(|| {
+            FieldViolation::new(field, "is not a valid timestamp between years 1 and 9999")
+        })
+}
+
+pub fn date(d: NaiveDate) -> v1::Date {
+    v1::Date {
+        year: d.year(),
+        month: d.month() as i32,
+        day: d.day() as i32,
+    }
+}
+
+pub fn from_date(field: &str, d: &v1::Date) -> Result<NaiveDate, FieldViolation> {
+    u32::try_from(d.month)
+        .ok()
+        .zip(u32::try_from(d.day).ok())
+        .and_then(|(m, day)| NaiveDate::from_ymd_opt(d.year, m, day))
+        .ok_or_else(|| {
+            FieldViolation::new(
+                field,
+                format!("{}-{}-{} is not a date", d.year, d.month, d.day),
+            )
+        })
+}
+
+pub fn program(p: Program) -> v1::Program {
+    match p {
+        Program::Cec => v1::Program::Cec,
+        Program::Pnp => v1::Program::Pnp,
+        Program::Fsw => v1::Program::Fsw,
+        Program::Fst => v1::Program::Fst,
+    }
+}
+
+/// A program from the wire; `Ok(None)` for PROGRAM_UNSPECIFIED.
+pub fn from_program(field: &str, value: i32) -> Result<Option<Program>, FieldViolation> {
+    match v1::Program::try_from(value) {
+        Ok(v1::Program::Unspecified) => Ok(None),
+        Ok(v1::Program::Cec) => Ok(Some(Program::Cec)),
+        Ok(v1::Program::Pnp) => Ok(Some(Program::Pnp)),
+        Ok(v1::Program::Fsw) => Ok(Some(Program::Fsw)),
+        Ok(v1::Program::Fst) => Ok(Some(Program::Fst)),
+        Err(_) => Err(FieldViolation::new(
+            field,
+            format!("{value} is not a Program"),
+        )),
+    }
+}
+
+pub fn round_kind(k: RoundKind) -> v1::RoundKind {
+    match k {
+        RoundKind::General => v1::RoundKind::General,
+        RoundKind::Program => v1::RoundKind::Program,
+        RoundKind::Category => v1::RoundKind::Category,
+    }
+}
+
+/// A round kind from the wire; `Ok(None)` for ROUND_KIND_UNSPECIFIED.
+pub fn from_round_kind(field: &str, value: i32) -> Result<Option<RoundKind>, FieldViolation> {
+    match v1::RoundKind::try_from(value) {
+        Ok(v1::RoundKind::Unspecified) => Ok(None),
+        Ok(v1::RoundKind::General) => Ok(Some(RoundKind::General)),
+        Ok(v1::RoundKind::Program) => Ok(Some(RoundKind::Program)),
+        Ok(v1::RoundKind::Category) => Ok(Some(RoundKind::Category)),
+        Err(_) => Err(FieldViolation::new(
+            field,
+            format!("{value} is not a RoundKind"),
+        )),
+    }
+}
+
+pub fn round_type(selection: &Selection, name: String) -> v1::RoundType {
+    let mut rt = v1::RoundType {
+        kind: round_kind(selection.kind()) as i32,
+        name,
+        ..Default::default()
+    };
+    match selection {
+        Selection::General => {}
+        Selection::Program(p) => rt.program = program(*p) as i32,
+        Selection::Category(c) => {
+            rt.category_id = c.id.to_string();
+            rt.category_version = c.version;
+        }
+    }
+    rt
+}
+
+pub fn draw(d: &Draw) -> v1::Draw {
+    v1::Draw {
+        number: d.number.to_string(),
+        held_at: Some(timestamp(d.held_at)),
+        round_type: Some(round_type(
+            &d.round_type.selection,
+            d.round_type.name.clone(),
+        )),
+        invitations: d.invitations,
+        minimum_crs: d.minimum_crs,
+        tie_break_at: d.tie_break_at.map(timestamp),
+        eligible_programs: d
+            .eligible_programs
+            .iter()
+            .map(|p| program(*p) as i32)
+            .collect(),
+        pool_distribution: d.pool_distribution.as_ref().map(|p| v1::PoolDistribution {
+            as_of: Some(date(p.as_of)),
+            buckets: p
+                .buckets
+                .iter()
+                .map(|b| v1::CrsBucket {
+                    min_score: b.min_score,
+                    max_score: b.max_score,
+                    candidates: b.candidates,
+                })
+                .collect(),
+            total_candidates: p.total_candidates,
+        }),
+    }
+}
+
+/// Reads a round given by a caller; field paths are relative to the `Draw` message.
+pub fn draw_draft(d: &v1::Draw) -> Result<DrawDraft, InvalidInput> {
+    let mut v = Violations::default();
+    let held_at = d
+        .held_at
+        .as_ref()
+        .and_then(|t| v.ok(from_timestamp("held_at", t)));
+    let tie_break_at = d
+        .tie_break_at
+        .as_ref()
+        .and_then(|t| v.ok(from_timestamp("tie_break_at", t)));
+    let rt = d.round_type.clone().unwrap_or_default();
+    let kind = v.ok(from_round_kind("round_type.kind", rt.kind)).flatten();
+    let program = v
+        .ok(from_program("round_type.program", rt.program))
+        .flatten();
+    let eligible_programs = d
+        .eligible_programs
+        .iter()
+        .enumerate()
+        .filter_map(
+            |(i, p)| match from_program(&format!("eligible_programs[{i}]"), *p) {
+                Ok(Some(p)) => Some(p),
+                Ok(None) => {
+                    v.push(FieldViolation::new(
+                        format!("eligible_programs[{i}]"),
+                        "is PROGRAM_UNSPECIFIED",
+                    ));
+                    None
+                }
+                Err(e) => {
+                    v.push(e);
+                    None
+                }
+            },
+        )
+        .collect();
+    let pool_distribution = match &d.pool_distribution {
+        None => None,
+        Some(p) => match &p.as_of {
+            None => {
+                v.push(FieldViolation::new(
+                    "pool_distribution.as_of",
+                    "is required",
+                ));
+                None
+            }
+            Some(as_of) => from_date("pool_distribution.as_of", as_of)
+                .map_err(|e| v.push(e))
+                .ok()
+                .map(|as_of| PoolDistribution {
+                    as_of,
+                    buckets: p
+                        .buckets
+                        .iter()
+                        .map(|b| CrsBucket {
+                            min_score: b.min_score,
+                            max_score: b.max_score,
+                            candidates: b.candidates,
+                        })
+                        .collect(),
+                    total_candidates: p.total_candidates,
+                }),
+        },
+    };
+    let draft = DrawDraft {
+        number: d.number.clone(),
+        held_at,
+        kind,
+        program,
+        category_id: rt.category_id,
+        category_version: rt.category_version,
+        name: rt.name,
+        invitations: d.invitations,
+        minimum_crs: d.minimum_crs,
+        tie_break_at,
+        eligible_programs,
+        pool_distribution,
+    };
+    v.finish().map(|()| draft)
+}
+
+/// Reads a filter; field paths are relative to the `DrawFilter` message. No filter selects every round.
+pub fn draw_filter(
+    f: Option<&v1::DrawFilter>,
+    catalog: &Catalog,
+) -> Result<DrawFilter, InvalidInput> {
+    let Some(f) = f else {
+        return Ok(DrawFilter::default());
+    };
+    let mut v = Violations::default();
+    let filter = DrawFilter {
+        kind: v.ok(from_round_kind("kind", f.kind)).flatten(),
+        program: v.ok(from_program("program", f.program)).flatten(),
+        category: if f.category_id.is_empty() {
+            None
+        } else {
+            catalog
+                .resolve_id("category_id", &f.category_id)
+                .map_err(|e| v.extend(e))
+                .ok()
+        },
+        category_version: (f.category_version != 0).then_some(f.category_version),
+        held_after: f
+            .held_after
+            .as_ref()
+            .and_then(|t| v.ok(from_timestamp("held_after", t))),
+        held_before: f
+            .held_before
+            .as_ref()
+            .and_then(|t| v.ok(from_timestamp("held_before", t))),
+    };
+    v.finish()?;
+    filter.validate()?;
+    Ok(filter)
+}
+
+pub fn draw_stats(s: &DrawStats) -> v1::DrawStats {
+    v1::DrawStats {
+        draw_count: s.draw_count,
+        invitations_total: s.invitations_total,
+        minimum_crs_lowest: s.minimum_crs_lowest,
+        minimum_crs_highest: s.minimum_crs_highest,
+        minimum_crs_mean: s.minimum_crs_mean,
+    }
+}
+
+pub fn stats_response(r: &StatsReport, catalog: &Catalog) -> v1::GetDrawStatsResponse {
+    v1::GetDrawStatsResponse {
+        draw_count: r.overall.draw_count,
+        invitations_total: r.overall.invitations_total,
+        minimum_crs_lowest: r.overall.minimum_crs_lowest,
+        minimum_crs_highest: r.overall.minimum_crs_highest,
+        minimum_crs_mean: r.overall.minimum_crs_mean,
+        by_year: r
+            .by_year
+            .iter()
+            .map(|(year, s)| v1::YearStats {
+                year: *year,
+                stats: Some(draw_stats(s)),
+            })
+            .collect(),
+        by_round_type: r
+            .by_selection
+            .iter()
+            .map(|(sel, s)| v1::RoundTypeStats {
+                round_type: Some(round_type(sel, sel.default_name(catalog))),
+                stats: Some(draw_stats(s)),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,131 @@
+//! Draws as rows, and back.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use ee_domain::{
+    CategoryId, CategoryRef, Draw, DrawNumber, PoolDistribution, Program, RoundKind, RoundType,
+    Selection,
+};
+
+use crate::StoreError;
+use crate::schema::draws;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = draws)]
+#[diesel(treat_none_as_null = true)]
+pub struct DrawRow {
+    pub number: String,
+    pub number_key: i64,
+    pub held_at: NaiveDateTime,
+    pub round_kind: String,
+    pub program: Option<String>,
+    pub category_id: Option<String>,
+    pub category_version: Option<i32>,
+    pub round_name: String,
+    pub invitations: i64,
+    pub minimum_crs: i32,
+    pub tie_break_at: Option<NaiveDateTime>,
+    pub eligible_programs: String,
+    pub pool_distribution: Option<String>,
+    pub recorded_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl DrawRow {
+    pub fn new(d: &Draw, now: DateTime<Utc>) -> Result<Self, StoreError> {
+        let (program, category_id, category_version) = match &d.round_type.selection {
+            Selection::General => (None, None, None),
+            Selection::Program(p) => (Some(p.code().to_owned()), None, None),
+            Selection::Category(c) => (
+                None,
+                Some(c.id.to_string()),
+                Some(
+                    i32::try_from(c.version)
+                        .map_err(|_| StoreError::Corrupt("category version too large".into()))?,
+                ),
+            ),
+        };
+        let pool_distribution = d
+            .pool_distribution
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(Self {
+            number: d.number.to_string(),
+            number_key: d.number.sort_key(),
+            held_at: d.held_at.naive_utc(),
+            round_kind: d.kind().code().to_owned(),
+            program,
+            category_id,
+            category_version,
+            round_name: d.round_type.name.clone(),
+            invitations: i64::from(d.invitations),
+            minimum_crs: i32::try_from(d.minimum_crs)
+                .map_err(|_| StoreError::Corrupt("CRS too large".into()))?,
+            tie_break_at: d.tie_break_at.map(|t| t.naive_utc()),
+            eligible_programs: d
+                .eligible_programs
+                .iter()
+                .map(|p| p.code())
+                .collect::<Vec<_>>()
+                .join(","),
+            pool_distribution,
+            recorded_at: now.naive_utc(),
+            updated_at: now.naive_utc(),
+        })
+    }
+
+    pub fn into_draw(self) -> Result<Draw, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("round {}: {what}", self.number));
+        let number = DrawNumber::parse(&self.number).map_err(|e| corrupt(&e))?;
+        let kind = RoundKind::from_code(&self.round_kind).ok_or_else(|| corrupt("round_kind"))?;
+        let selection = match kind {
+            RoundKind::General => Selection::General,
+            RoundKind::Program => Selection::Program(
+                self.program
+                    .as_deref()
+                    .and_then(Program::from_code)
+                    .ok_or_else(|| corrupt("program"))?,
+            ),
+            RoundKind::Category => Selection::Category(CategoryRef {
+                id: self
+                    .category_id
+                    .as_deref()
+                    .map(CategoryId::parse)
+                    .transpose()
+                    .map_err(|e| corrupt(&e))?
+                    .ok_or_else(|| corrupt("category_id"))?,
+                version: self
+                    .category_version
+                    .and_then(|v| u32::try_from(v).ok())
+                    .ok_or_else(|| corrupt("category_version"))?,
+            }),
+        };
+        let eligible_programs = self
+            .eligible_programs
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| Program::from_code(s).ok_or_else(|| corrupt("eligible_programs")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let pool_distribution: Option<PoolDistribution> = self
+            .pool_distribution
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| corrupt(&e.to_string()))?;
+        Ok(Draw {
+            number,
+            held_at: self.held_at.and_utc(),
+            round_type: RoundType {
+                selection,
+                name: self.round_name,
+            },
+            invitations: u32::try_from(self.invitations).map_err(|_| corrupt("invitations"))?,
+            minimum_crs: u32::try_from(self.minimum_crs).map_err(|_| corrupt("minimum_crs"))?,
+            tie_break_at: self.tie_break_at.map(|t| t.and_utc()),
+            eligible_programs,
+            pool_distribution,
+        })
+    }
+}
