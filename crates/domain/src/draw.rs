@@ -265,13 +265,13 @@ impl DrawDraft {
                 format!("{} is over the CRS maximum of {CRS_MAX}", self.minimum_crs),
             ));
         }
-        if let (Some(held), Some(tie)) = (self.held_at, self.tie_break_at) {
-            if tie > held {
-                v.push(FieldViolation::new(
+        if let (Some(held), Some(tie)) = (self.held_at, self.tie_break_at)
+            && tie > held
+        {
+            v.push(FieldViolation::new(
                     "tie_break_at",
                     "must not be later than held_at: it is the profile submission time of the last candidate invited",
                 ));
-            }
         }
         if let Some(pool) = &self.pool_distribution {
             v.extend(

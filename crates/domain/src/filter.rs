@@ -26,13 +26,13 @@ impl DrawFilter {
     /// Checks the parts that only make sense together.
     pub fn validate(&self) -> Result<(), InvalidInput> {
         let mut v = Vec::new();
-        if let (Some(after), Some(before)) = (self.held_after, self.held_before) {
-            if after > before {
-                v.push(FieldViolation::new(
-                    "held_after",
-                    format!("{after} is later than held_before {before}"),
-                ));
-            }
+        if let (Some(after), Some(before)) = (self.held_after, self.held_before)
+            && after > before
+        {
+            v.push(FieldViolation::new(
+                "held_after",
+                format!("{after} is later than held_before {before}"),
+            ));
         }
         if self.category_version.is_some() && self.category.is_none() {
             v.push(FieldViolation::new(

@@ -76,11 +76,7 @@ impl Draws {
     }
 
     async fn list_draws(&self, req: ListDrawsRequest) -> Result<ListDrawsResponse, ApiError> {
-        let page_size = match usize::try_from(req.page_size) {
-            Err(_) => return Err(ApiError::invalid("page_size", "must not be negative")),
-            Ok(0) => DEFAULT_PAGE_SIZE,
-            Ok(n) => n.min(MAX_PAGE_SIZE),
-        };
+        let page_size = page_size(req.page_size)?;
         let filter = self.filter(req.filter.as_ref())?;
         let after = page_token::decode(&req.page_token, &filter)?;
         let (mut draws, total) = {
@@ -185,6 +181,15 @@ impl Draws {
     }
 }
 
+/// 0 is the default; above the maximum is the maximum; negative is refused.
+fn page_size(requested: i32) -> Result<usize, ApiError> {
+    match usize::try_from(requested) {
+        Err(_) => Err(ApiError::invalid("page_size", "must not be negative")),
+        Ok(0) => Ok(DEFAULT_PAGE_SIZE),
+        Ok(n) => Ok(n.min(MAX_PAGE_SIZE)),
+    }
+}
+
 fn feed_error(e: FeedError) -> ApiError {
     ApiError::InvalidArgument(InvalidInput::one("feed_json", e.to_string()))
 }
@@ -263,5 +268,19 @@ impl DrawService for Draws {
         _req: Request<SubscribeDrawsRequest>,
     ) -> Result<Response<Self::SubscribeDrawsStream>, Status> {
         Err(Status::unimplemented("SubscribeDraws is not available yet"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_sizes() {
+        assert_eq!(page_size(0).ok(), Some(DEFAULT_PAGE_SIZE));
+        assert_eq!(page_size(7).ok(), Some(7));
+        assert_eq!(page_size(501).ok(), Some(MAX_PAGE_SIZE));
+        assert_eq!(page_size(i32::MAX).ok(), Some(MAX_PAGE_SIZE));
+        assert!(matches!(page_size(-1), Err(ApiError::InvalidArgument(_))));
     }
 }

@@ -1,0 +1,125 @@
+//! The server around the services: health, reflection, shutdown.
+
+use std::time::Duration;
+
+use ee_proto::v1::GetDrawRequest;
+use ee_tests::{Backend, TestApp};
+use tokio_stream::StreamExt;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+async fn health_reports_liveness_and_readiness(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut health = HealthClient::new(app.channel().await);
+    for service in [
+        "",
+        "expressentry.v1.DrawService",
+        "expressentry.v1.EligibilityService",
+    ] {
+        let status = health
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .expect("Health.Check")
+            .into_inner()
+            .status();
+        assert_eq!(status, ServingStatus::Serving, "{service:?}");
+    }
+    let unknown = health
+        .check(HealthCheckRequest {
+            service: "no.such.Service".into(),
+        })
+        .await;
+    assert_eq!(
+        unknown.expect_err("unknown service").code(),
+        tonic::Code::NotFound
+    );
+}
+
+async fn reflection_lists_the_services_in_both_versions(backend: Backend) {
+    use tonic_reflection::pb::{v1, v1alpha};
+    let app = TestApp::spawn(backend).await;
+    let mut client = v1::server_reflection_client::ServerReflectionClient::new(app.channel().await);
+    let request = v1::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(
+            String::new(),
+        )),
+    };
+    let mut responses = client
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("reflection v1")
+        .into_inner();
+    let names: Vec<String> = match responses
+        .next()
+        .await
+        .expect("a response")
+        .expect("ok")
+        .message_response
+    {
+        Some(v1::server_reflection_response::MessageResponse::ListServicesResponse(l)) => {
+            l.service.into_iter().map(|s| s.name).collect()
+        }
+        other => panic!("{other:?}"),
+    };
+    for wanted in [
+        "expressentry.v1.DrawService",
+        "expressentry.v1.EligibilityService",
+        "grpc.health.v1.Health",
+    ] {
+        assert!(names.iter().any(|n| n == wanted), "{wanted} in {names:?}");
+    }
+
+    let mut alpha =
+        v1alpha::server_reflection_client::ServerReflectionClient::new(app.channel().await);
+    let request = v1alpha::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(
+            v1alpha::server_reflection_request::MessageRequest::FileContainingSymbol(
+                "expressentry.v1.DrawService".into(),
+            ),
+        ),
+    };
+    let mut responses = alpha
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("reflection v1alpha")
+        .into_inner();
+    match responses
+        .next()
+        .await
+        .expect("a response")
+        .expect("ok")
+        .message_response
+    {
+        Some(v1alpha::server_reflection_response::MessageResponse::FileDescriptorResponse(f)) => {
+            assert!(!f.file_descriptor_proto.is_empty())
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn the_server_stops_on_request_with_clients_connected(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.draws().await;
+    client
+        .get_draw(GetDrawRequest { number: "1".into() })
+        .await
+        .expect("a call before stopping");
+    // The bound only keeps a broken shutdown from hanging the suite; the server's own timeout is 5 s.
+    tokio::time::timeout(Duration::from_secs(60), app.stop())
+        .await
+        .expect("the server exits")
+        .expect("cleanly");
+    let after = client.get_draw(GetDrawRequest { number: "1".into() }).await;
+    assert_eq!(after.expect_err("stopped").code(), tonic::Code::Unavailable);
+}
+
+on_both_backends!(
+    health_reports_liveness_and_readiness,
+    reflection_lists_the_services_in_both_versions,
+    the_server_stops_on_request_with_clients_connected,
+);

@@ -1,0 +1,407 @@
+//! The operator's writes: recording a round, importing IRCC's feed, and the operator token.
+
+use ee_proto::convert::timestamp;
+use ee_proto::v1::{
+    Draw, GetDrawRequest, GetDrawStatsRequest, ImportFeedRequest, ImportFeedResponse,
+    RecordDrawRequest, RoundKind, RoundType,
+};
+use ee_tests::{Backend, SNAPSHOT_2024, SNAPSHOT_2026, TestApp, authorized, snapshot, with_token};
+use tonic::{Code, Request};
+
+use crate::helpers::{bad_fields, expect_code, expect_invalid};
+
+fn at(s: &str) -> Option<prost_types::Timestamp> {
+    Some(timestamp(s.parse().expect("RFC 3339 time")))
+}
+
+fn new_round() -> Draw {
+    Draw {
+        number: "435".into(),
+        held_at: at("2026-08-20T14:00:00Z"),
+        round_type: Some(RoundType {
+            kind: RoundKind::Category as i32,
+            category_id: "healthcare".into(),
+            ..Default::default()
+        }),
+        invitations: 2500,
+        minimum_crs: 462,
+        tie_break_at: at("2026-03-01T09:30:00Z"),
+        ..Default::default()
+    }
+}
+
+async fn total(app: &TestApp) -> u32 {
+    app.draws()
+        .await
+        .get_draw_stats(GetDrawStatsRequest { filter: None })
+        .await
+        .expect("GetDrawStats")
+        .into_inner()
+        .draw_count
+}
+
+async fn recording_a_round_is_idempotent_and_refuses_conflicts(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.draws().await;
+    let recorded = client
+        .record_draw(authorized(RecordDrawRequest {
+            draw: Some(new_round()),
+        }))
+        .await
+        .expect("RecordDraw")
+        .into_inner();
+    assert!(recorded.created);
+    let stored = recorded.draw.expect("draw");
+    let rt = stored.round_type.clone().expect("round type");
+    assert_eq!(
+        (rt.category_id.as_str(), rt.category_version),
+        ("healthcare", 3),
+        "the version in force"
+    );
+    assert_eq!(
+        rt.name,
+        "Healthcare and social services occupations (Version 3)"
+    );
+    assert_eq!(stored.eligible_programs.len(), 3);
+
+    let fetched = client
+        .get_draw(GetDrawRequest {
+            number: "435".into(),
+        })
+        .await
+        .expect("GetDraw 435")
+        .into_inner()
+        .draw
+        .expect("draw");
+    assert_eq!(fetched, stored);
+
+    let again = client
+        .record_draw(authorized(RecordDrawRequest {
+            draw: Some(new_round()),
+        }))
+        .await
+        .expect("RecordDraw again")
+        .into_inner();
+    assert!(!again.created, "identical content: success, not created");
+
+    let changed = Draw {
+        minimum_crs: 470,
+        ..new_round()
+    };
+    let s = expect_code(
+        client
+            .record_draw(authorized(RecordDrawRequest {
+                draw: Some(changed),
+            }))
+            .await,
+        Code::AlreadyExists,
+    );
+    assert!(s.message().contains("435"), "{s:?}");
+    assert_eq!(total(&app).await, 436);
+}
+
+async fn invalid_rounds_name_the_field_and_write_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.draws().await;
+    let cases: Vec<(Draw, &str)> = vec![
+        (
+            Draw {
+                held_at: None,
+                ..new_round()
+            },
+            "draw.held_at",
+        ),
+        (
+            Draw {
+                invitations: 0,
+                ..new_round()
+            },
+            "draw.invitations",
+        ),
+        (
+            Draw {
+                minimum_crs: 1201,
+                ..new_round()
+            },
+            "draw.minimum_crs",
+        ),
+        (
+            Draw {
+                number: "4x5".into(),
+                ..new_round()
+            },
+            "draw.number",
+        ),
+        (
+            Draw {
+                round_type: Some(RoundType {
+                    kind: RoundKind::Category as i32,
+                    category_id: "astronauts".into(),
+                    ..Default::default()
+                }),
+                ..new_round()
+            },
+            "draw.round_type.category_id",
+        ),
+        (
+            Draw {
+                round_type: Some(RoundType {
+                    kind: RoundKind::Category as i32,
+                    category_id: "stem".into(),
+                    category_version: 9,
+                    ..Default::default()
+                }),
+                ..new_round()
+            },
+            "draw.round_type.category_version",
+        ),
+        (
+            Draw {
+                round_type: None,
+                ..new_round()
+            },
+            "draw.round_type.kind",
+        ),
+        (
+            Draw {
+                tie_break_at: at("2027-01-01T00:00:00Z"),
+                ..new_round()
+            },
+            "draw.tie_break_at",
+        ),
+    ];
+    for (draw, field) in cases {
+        expect_invalid(
+            client
+                .record_draw(authorized(RecordDrawRequest { draw: Some(draw) }))
+                .await,
+            field,
+        );
+    }
+    let s = expect_invalid(
+        client
+            .record_draw(authorized(RecordDrawRequest {
+                draw: Some(Draw {
+                    held_at: None,
+                    invitations: 0,
+                    minimum_crs: 5000,
+                    ..new_round()
+                }),
+            }))
+            .await,
+        "draw.held_at",
+    );
+    assert_eq!(
+        bad_fields(&s),
+        ["draw.held_at", "draw.invitations", "draw.minimum_crs"],
+        "every field at once"
+    );
+    expect_invalid(
+        client
+            .record_draw(authorized(RecordDrawRequest { draw: None }))
+            .await,
+        "draw",
+    );
+    expect_code(
+        client
+            .get_draw(GetDrawRequest {
+                number: "435".into(),
+            })
+            .await,
+        Code::NotFound,
+    );
+    assert_eq!(total(&app).await, 435);
+}
+
+async fn writes_need_the_operator_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.draws().await;
+    let s = expect_code(
+        client
+            .record_draw(Request::new(RecordDrawRequest {
+                draw: Some(new_round()),
+            }))
+            .await,
+        Code::Unauthenticated,
+    );
+    assert!(s.message().contains("authorization: Bearer"), "{s:?}");
+    expect_code(
+        client
+            .record_draw(with_token(
+                RecordDrawRequest {
+                    draw: Some(new_round()),
+                },
+                "wrong-token",
+            ))
+            .await,
+        Code::Unauthenticated,
+    );
+    expect_code(
+        client
+            .import_feed(with_token(
+                ImportFeedRequest {
+                    feed_json: snapshot(SNAPSHOT_2026),
+                },
+                "test-operator-tokeN",
+            ))
+            .await,
+        Code::Unauthenticated,
+    );
+    assert_eq!(total(&app).await, 435, "nothing written");
+
+    let open = TestApp::spawn_with(backend, |s| s.operator_token = None).await;
+    let s = expect_code(
+        open.draws()
+            .await
+            .record_draw(authorized(RecordDrawRequest {
+                draw: Some(new_round()),
+            }))
+            .await,
+        Code::FailedPrecondition,
+    );
+    assert!(
+        s.message().contains("EE_OPERATOR_TOKEN"),
+        "says how to set one: {s:?}"
+    );
+}
+
+async fn import(app: &TestApp, feed: Vec<u8>) -> ImportFeedResponse {
+    app.draws()
+        .await
+        .import_feed(authorized(ImportFeedRequest { feed_json: feed }))
+        .await
+        .expect("ImportFeed")
+        .into_inner()
+}
+
+async fn importing_a_newer_snapshot_updates_the_corrected_rounds(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.load_snapshot = false).await;
+    assert_eq!(total(&app).await, 0);
+    let first = import(&app, snapshot(SNAPSHOT_2024)).await;
+    assert_eq!((first.created, first.updated, first.unchanged), (292, 0, 0));
+    let again = import(&app, snapshot(SNAPSHOT_2024)).await;
+    assert_eq!(
+        (again.created, again.updated, again.unchanged),
+        (0, 0, 292),
+        "re-import changes nothing"
+    );
+
+    let before = app
+        .draws()
+        .await
+        .get_draw(GetDrawRequest {
+            number: "262".into(),
+        })
+        .await
+        .expect("262")
+        .into_inner()
+        .draw
+        .expect("draw");
+    assert_eq!(before.tie_break_at, at("2023-08-01T12:59:52Z"));
+
+    // Between the two snapshots IRCC renamed 23 category rounds, changed the pool distribution of four
+    // (#223, #224, #226, #227) and corrected #262's tie-break: 28 rounds, counted from the raw files.
+    let newer = import(&app, snapshot(SNAPSHOT_2026)).await;
+    assert_eq!(
+        (newer.created, newer.updated, newer.unchanged),
+        (143, 28, 264)
+    );
+
+    let mut client = app.draws().await;
+    let after = client
+        .get_draw(GetDrawRequest {
+            number: "262".into(),
+        })
+        .await
+        .expect("262")
+        .into_inner()
+        .draw
+        .expect("draw");
+    assert_eq!(after.tie_break_at, at("2023-07-04T19:36:18Z"));
+    let renamed = client
+        .get_draw(GetDrawRequest {
+            number: "252".into(),
+        })
+        .await
+        .expect("252")
+        .into_inner()
+        .draw
+        .expect("draw");
+    assert_eq!(
+        renamed.round_type.expect("type").name,
+        "Healthcare occupations (Version 1)"
+    );
+    let zeroed = client
+        .get_draw(GetDrawRequest {
+            number: "223".into(),
+        })
+        .await
+        .expect("223")
+        .into_inner()
+        .draw
+        .expect("draw");
+    assert!(zeroed.pool_distribution.is_none());
+    assert_eq!(total(&app).await, 435);
+}
+
+async fn a_bad_feed_is_refused_whole(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut client = app.draws().await;
+    let s = expect_invalid(
+        client
+            .import_feed(authorized(ImportFeedRequest {
+                feed_json: b"{\"rounds\": [\n  {\"drawNumber\": \"1\",}\n".to_vec(),
+            }))
+            .await,
+        "feed_json",
+    );
+    assert!(s.message().contains("line 2"), "gives the position: {s:?}");
+
+    // A newer feed whose round 434 has an unreadable CRS: no round of it is written.
+    let mut feed: serde_json::Value =
+        serde_json::from_slice(&snapshot(SNAPSHOT_2026)).expect("json");
+    let mut new = feed["rounds"][0].clone();
+    new["drawNumber"] = "435".into();
+    feed["rounds"][0]["drawCRS"] = "n/a".into();
+    feed["rounds"]
+        .as_array_mut()
+        .expect("rounds")
+        .insert(0, new);
+    let s = expect_invalid(
+        client
+            .import_feed(authorized(ImportFeedRequest {
+                feed_json: serde_json::to_vec(&feed).expect("json"),
+            }))
+            .await,
+        "feed_json",
+    );
+    assert!(
+        s.message().contains("round 434") && s.message().contains("drawCRS"),
+        "{s:?}"
+    );
+    expect_code(
+        client
+            .get_draw(GetDrawRequest {
+                number: "435".into(),
+            })
+            .await,
+        Code::NotFound,
+    );
+    expect_invalid(
+        client
+            .import_feed(authorized(ImportFeedRequest {
+                feed_json: Vec::new(),
+            }))
+            .await,
+        "feed_json",
+    );
+    assert_eq!(total(&app).await, 435);
+}
+
+on_both_backends!(
+    recording_a_round_is_idempotent_and_refuses_conflicts,
+    invalid_rounds_name_the_field_and_write_nothing,
+    writes_need_the_operator_token,
+    importing_a_newer_snapshot_updates_the_corrected_rounds,
+    a_bad_feed_is_refused_whole,
+);
