@@ -26,6 +26,7 @@ macro_rules! on_both_backends {
 
 mod helpers;
 mod history;
+mod live;
 mod python_client;
 mod server;
 mod writes;

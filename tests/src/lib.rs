@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::{Connection, RunQueryDsl, pg::PgConnection};
@@ -112,7 +113,7 @@ pub struct TestApp {
     pub backend: Backend,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
-    _db: TestDb,
+    db: Arc<TestDb>,
 }
 
 impl TestApp {
@@ -123,7 +124,30 @@ impl TestApp {
 
     /// A server whose settings `configure` may change from the test defaults.
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
-        let db = TestDb::new(backend);
+        Self::spawn_on(backend, Arc::new(TestDb::new(backend)), configure).await
+    }
+
+    /// Another replica on this server's database.
+    pub async fn replica(&self, configure: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_on(self.backend, self.db.clone(), configure).await
+    }
+
+    /// The database this server uses.
+    pub fn database_url(&self) -> &str {
+        &self.db.url
+    }
+
+    async fn spawn_on(
+        backend: Backend,
+        db: Arc<TestDb>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
+        if std::env::var_os("EE_TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::from_env("EE_TEST_LOG"))
+                .with_test_writer()
+                .try_init();
+        }
         let mut settings = Settings::defaults();
         settings.listen = "127.0.0.1:0".parse().expect("address");
         settings.database_url = db.url.clone();
@@ -144,7 +168,7 @@ impl TestApp {
             backend,
             stop: Some(stop),
             task: Some(task),
-            _db: db,
+            db,
         }
     }
 
@@ -220,6 +244,74 @@ pub fn snapshot(name: &str) -> Vec<u8> {
 
 pub const SNAPSHOT_2024: &str = "ee_rounds_123_en.2024-03-26.json";
 pub const SNAPSHOT_2026: &str = "ee_rounds_123_en.2026-08-07.json";
+
+/// Serves a body over HTTP/1.1 on loopback, which the test can change while it runs: IRCC's feed, for the watcher.
+pub struct FeedServer {
+    pub url: String,
+    response: Arc<std::sync::Mutex<(u16, Vec<u8>)>>,
+    requests: Arc<std::sync::atomic::AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl FeedServer {
+    pub async fn start(status: u16, body: Vec<u8>) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!(
+            "http://{}/ee_rounds_123_en.json",
+            listener.local_addr().expect("addr")
+        );
+        let response = Arc::new(std::sync::Mutex::new((status, body)));
+        let requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (r, n) = (response.clone(), requests.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let (r, n) = (r.clone(), n.clone());
+                tokio::spawn(async move {
+                    let mut request = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => request.extend_from_slice(&buf[..k]),
+                        }
+                    }
+                    n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let (status, body) = r.lock().expect("lock").clone();
+                    let head = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    let _ = socket.write_all(&body).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        Self {
+            url,
+            response,
+            requests,
+            task,
+        }
+    }
+
+    pub fn serve(&self, status: u16, body: Vec<u8>) {
+        *self.response.lock().expect("lock") = (status, body);
+    }
+
+    pub fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for FeedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 pub mod category;
 pub mod draw;
 pub mod error;
+pub mod event;
 pub mod filter;
 pub mod stats;
 
@@ -12,5 +13,6 @@ pub use draw::{
     RoundType, Selection,
 };
 pub use error::{FieldViolation, InvalidInput};
+pub use event::{DrawChange, DrawEvent};
 pub use filter::DrawFilter;
 pub use stats::{DrawStats, StatsReport};

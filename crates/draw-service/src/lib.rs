@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
 mod auth;
+mod live;
 mod page_token;
+mod watcher;
 
 use std::pin::Pin;
 
@@ -22,6 +24,8 @@ use tonic::{Request, Response, Status};
 
 pub use auth::{Authorizer, OperatorToken};
 pub use ee_proto::v1::draw_service_server::DrawServiceServer;
+pub use live::{EventHub, LiveConfig};
+pub use watcher::{FeedWatchConfig, PollOutcome, spawn_feed_watcher};
 
 /// The default and the largest page of `ListDraws`.
 pub const DEFAULT_PAGE_SIZE: usize = 50;
@@ -33,14 +37,16 @@ pub struct Draws {
     store: Store,
     catalog: &'static Catalog,
     auth: Authorizer,
+    hub: EventHub,
 }
 
 impl Draws {
-    pub fn new(store: Store, catalog: &'static Catalog, auth: Authorizer) -> Self {
+    pub fn new(store: Store, catalog: &'static Catalog, auth: Authorizer, hub: EventHub) -> Self {
         Self {
             store,
             catalog,
             auth,
+            hub,
         }
     }
 
@@ -145,6 +151,9 @@ impl Draws {
             self.blocking(move |s| s.apply(std::slice::from_ref(&draw), OnConflict::Reject))
                 .await?
         };
+        if !applied.events.is_empty() {
+            self.hub.wake();
+        }
         let created = !applied.created.is_empty();
         tracing::info!(round = %number, created, "recorded a round");
         Ok(RecordDrawResponse {
@@ -166,6 +175,9 @@ impl Draws {
         let applied = self
             .blocking(move |s| s.apply(&draws, OnConflict::Update))
             .await?;
+        if !applied.events.is_empty() {
+            self.hub.wake();
+        }
         let counts = ImportFeedResponse {
             created: applied.created.len() as u32,
             updated: applied.updated.len() as u32,
@@ -265,9 +277,13 @@ impl DrawService for Draws {
 
     async fn subscribe_draws(
         &self,
-        _req: Request<SubscribeDrawsRequest>,
+        req: Request<SubscribeDrawsRequest>,
     ) -> Result<Response<Self::SubscribeDrawsStream>, Status> {
-        Err(Status::unimplemented("SubscribeDraws is not available yet"))
+        let peer = req.remote_addr();
+        let req = req.into_inner();
+        let filter = self.filter(req.filter.as_ref())?;
+        let stream = self.hub.subscribe(peer, filter, req.after_event_id).await?;
+        Ok(Response::new(Box::pin(stream)))
     }
 }
 

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use ee_domain::{
-    Catalog, CrsBucket, Draw, DrawDraft, DrawFilter, DrawStats, FieldViolation, InvalidInput,
-    PoolDistribution, Program, RoundKind, Selection, StatsReport,
+    Catalog, CrsBucket, Draw, DrawChange, DrawDraft, DrawEvent, DrawFilter, DrawStats,
+    FieldViolation, InvalidInput, PoolDistribution, Program, RoundKind, Selection, StatsReport,
 };
 use prost_types::Timestamp;
 
@@ -315,5 +315,18 @@ pub fn stats_response(r: &StatsReport, catalog: &Catalog) -> v1::GetDrawStatsRes
                 stats: Some(draw_stats(s)),
             })
             .collect(),
+    }
+}
+
+pub fn draw_event(e: &DrawEvent) -> v1::DrawEvent {
+    v1::DrawEvent {
+        event_id: e.id,
+        kind: match e.change {
+            DrawChange::Created => v1::DrawEventKind::Created,
+            DrawChange::Updated => v1::DrawEventKind::Updated,
+        } as i32,
+        draw: Some(draw(&e.draw)),
+        previous: e.previous.as_ref().map(draw),
+        recorded_at: Some(timestamp(e.recorded_at)),
     }
 }

@@ -65,7 +65,8 @@ impl fmt::Debug for Secret {
     }
 }
 
-fn parse_seconds(s: &str) -> Result<Duration, String> {
+/// A number of seconds, fractions allowed.
+pub fn parse_seconds(s: &str) -> Result<Duration, String> {
     s.parse::<f64>()
         .ok()
         .filter(|v| v.is_finite() && *v >= 0.0)
@@ -111,6 +112,35 @@ pub struct Settings {
     /// On SIGTERM or SIGINT, wait at most this many seconds for calls in flight before exiting.
     #[arg(long, env = "EE_SHUTDOWN_TIMEOUT", default_value = "10", value_parser = parse_seconds)]
     pub shutdown_timeout: Duration,
+
+    /// Poll IRCC's rounds feed at this URL and record new and corrected rounds (off when unset), for example
+    /// https://www.canada.ca/content/dam/ircc/documents/json/ee_rounds_123_en.json
+    #[arg(long, env = "EE_IRCC_FEED_URL")]
+    pub ircc_feed_url: Option<String>,
+
+    /// Seconds between polls of IRCC's feed.
+    #[arg(long, env = "EE_IRCC_FEED_INTERVAL", default_value = "1800", value_parser = parse_seconds)]
+    pub ircc_feed_interval: Duration,
+
+    /// Seconds one request for IRCC's feed may take.
+    #[arg(long, env = "EE_IRCC_FEED_TIMEOUT", default_value = "30", value_parser = parse_seconds)]
+    pub ircc_feed_timeout: Duration,
+
+    /// Most SubscribeDraws streams this process serves at once; past it, RESOURCE_EXHAUSTED.
+    #[arg(long, env = "EE_MAX_SUBSCRIBERS", default_value_t = 20_000)]
+    pub max_subscribers: usize,
+
+    /// Most SubscribeDraws streams on one client connection; past it, RESOURCE_EXHAUSTED.
+    #[arg(
+        long,
+        env = "EE_MAX_SUBSCRIPTIONS_PER_CONNECTION",
+        default_value_t = 1_000
+    )]
+    pub max_subscriptions_per_connection: usize,
+
+    /// Seconds between reads of the event log when nothing wakes it (a backstop for lost notifications).
+    #[arg(long, env = "EE_EVENT_BACKSTOP_INTERVAL", default_value = "10", value_parser = parse_seconds)]
+    pub event_backstop_interval: Duration,
 }
 
 impl Settings {

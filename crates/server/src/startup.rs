@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use ee_domain::Catalog;
-use ee_draw_service::{Authorizer, Draws, OperatorToken};
+use ee_draw_service::{
+    Authorizer, Draws, EventHub, FeedWatchConfig, LiveConfig, OperatorToken, spawn_feed_watcher,
+};
 use ee_eligibility_service::Eligibility;
 use ee_store::{OnConflict, Store};
 use tokio::net::TcpListener;
@@ -51,6 +53,7 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
 pub struct Application {
     listener: TcpListener,
     store: Store,
+    hub: EventHub,
     settings: Settings,
 }
 
@@ -60,9 +63,23 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let store = open_store(&settings).await?;
+        let hub = EventHub::start(
+            store.clone(),
+            LiveConfig {
+                max_subscribers: settings.max_subscribers,
+                max_subscriptions_per_connection: settings.max_subscriptions_per_connection,
+                backstop_interval: settings
+                    .event_backstop_interval
+                    .max(Duration::from_millis(100)),
+                ..LiveConfig::default()
+            },
+        )
+        .await
+        .context("starting live events")?;
         Ok(Self {
             listener,
             store,
+            hub,
             settings,
         })
     }
@@ -84,6 +101,7 @@ impl Application {
         let Self {
             listener,
             store,
+            hub,
             settings,
         } = self;
         let (health, health_service) = tonic_health::server::health_reporter();
@@ -96,7 +114,27 @@ impl Application {
                 "no operator token is configured: RecordDraw and ImportFeed are refused"
             );
         }
-        let draws = Draws::new(store, Catalog::builtin(), Authorizer::new(token));
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        if let Some(url) = settings.ircc_feed_url.clone() {
+            spawn_feed_watcher(
+                FeedWatchConfig {
+                    url,
+                    interval: settings.ircc_feed_interval.max(Duration::from_millis(100)),
+                    timeout: settings.ircc_feed_timeout,
+                },
+                store.clone(),
+                Catalog::builtin(),
+                hub.clone(),
+                stop_rx.clone(),
+            )
+            .map_err(anyhow::Error::msg)?;
+        }
+        let draws = Draws::new(
+            store,
+            Catalog::builtin(),
+            Authorizer::new(token),
+            hub.clone(),
+        );
         let reflection_v1 = reflection().build_v1()?;
         let reflection_v1alpha = reflection().build_v1alpha()?;
 
@@ -107,8 +145,16 @@ impl Application {
                 .await;
         }
 
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let mut builder = Server::builder().http2_keepalive_interval(Some(Duration::from_secs(30)));
+        // Room for the subscriptions allowed on a connection, plus unary calls beside them.
+        let streams_per_connection = u32::try_from(
+            settings
+                .max_subscriptions_per_connection
+                .saturating_add(100),
+        )
+        .unwrap_or(u32::MAX);
+        let mut builder = Server::builder()
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .max_concurrent_streams(streams_per_connection);
         if !settings.max_connection_age.is_zero() {
             builder = builder
                 .max_connection_age(settings.max_connection_age)
@@ -138,6 +184,8 @@ impl Application {
                     .set_service_status(name, ServingStatus::NotServing)
                     .await;
             }
+            // Streams end with UNAVAILABLE so that subscribers resume elsewhere; the feed watcher stops.
+            hub.shutdown();
             let _ = stop_tx.send(true);
         });
         tokio::pin!(server);

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod connection;
+mod listener;
 mod rows;
 mod schema;
 
@@ -10,11 +11,17 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use ee_domain::{Draw, DrawFilter, DrawNumber, Program, RoundKind};
+use ee_domain::{Draw, DrawChange, DrawEvent, DrawFilter, DrawNumber, Program, RoundKind};
 
 pub use connection::{DatabaseUrl, DbConnection};
-use rows::DrawRow;
-use schema::draws;
+pub use listener::spawn_listener;
+use rows::{DrawRow, EventRow, NewEventRow};
+use schema::{draw_events, draws};
+
+/// The PostgreSQL channel on which each committed write announces its highest event id.
+pub const EVENTS_CHANNEL: &str = "ee_draw_events";
+/// Held by the replica that polls IRCC's feed, so that one replica polls at a time.
+const FEED_POLLER_LOCK_KEY: i64 = 0x6565_6665_6564_706c;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -62,6 +69,8 @@ pub struct Applied {
     /// Each changed round, before and after.
     pub updated: Vec<(Draw, Draw)>,
     pub unchanged: Vec<Draw>,
+    /// The events logged for the changes, in id order.
+    pub events: Vec<DrawEvent>,
 }
 
 /// Where a page of [`Store::list`] starts: after the round with this sort key (newest first).
@@ -84,6 +93,7 @@ impl PageKey {
 #[derive(Clone)]
 pub struct Store {
     pool: connection::Pool,
+    url: DatabaseUrl,
     backend: Backend,
     /// SQLite allows one writer; serialising writers here avoids lock-upgrade failures between pooled connections.
     write_lock: Arc<Mutex<()>>,
@@ -100,7 +110,8 @@ impl Store {
             DatabaseUrl::Sqlite(_) => Backend::Sqlite,
         };
         Ok(Self {
-            pool: connection::pool(url, pool_size)?,
+            pool: connection::pool(url.clone(), pool_size)?,
+            url,
             backend,
             write_lock: Arc::new(Mutex::new(())),
         })
@@ -221,11 +232,13 @@ impl Store {
             }
             let mut applied = Applied::default();
             let mut new_rows = Vec::new();
+            let mut changes: Vec<(DrawChange, Draw, Option<Draw>)> = Vec::new();
             for d in incoming {
                 match existing.get(&d.number.to_string()) {
                     None => {
                         new_rows.push(DrawRow::new(d, now)?);
                         applied.created.push(d.clone());
+                        changes.push((DrawChange::Created, d.clone(), None));
                         // A batch naming a round twice: the later one is an update of the earlier.
                         existing.insert(d.number.to_string(), d.clone());
                     }
@@ -253,19 +266,124 @@ impl Store {
                             ))
                             .execute(conn)?;
                         applied.updated.push((old.clone(), d.clone()));
+                        changes.push((DrawChange::Updated, d.clone(), Some(old.clone())));
                         existing.insert(d.number.to_string(), d.clone());
                     }
                 }
             }
-            for chunk in new_rows.chunks(200) {
-                for row in chunk {
-                    diesel::insert_into(draws::table)
-                        .values(row)
-                        .execute(conn)?;
-                }
+            for row in &new_rows {
+                diesel::insert_into(draws::table)
+                    .values(row)
+                    .execute(conn)?;
+            }
+            for (change, draw, previous) in changes {
+                let row = NewEventRow::new(change, &draw, previous.as_ref(), now)?;
+                let id: i64 = diesel::insert_into(draw_events::table)
+                    .values(&row)
+                    .returning(draw_events::event_id)
+                    .get_result(conn)?;
+                applied.events.push(DrawEvent {
+                    id: id as u64,
+                    change,
+                    draw,
+                    previous,
+                    recorded_at: row.recorded_at.and_utc(),
+                });
+            }
+            if let (DbConnection::Postgres(pg), Some(last)) = (&mut *conn, applied.events.last()) {
+                // Delivered on commit; listeners read the events from the table.
+                diesel::sql_query("SELECT pg_notify($1, $2)")
+                    .bind::<diesel::sql_types::Text, _>(EVENTS_CHANNEL)
+                    .bind::<diesel::sql_types::Text, _>(last.id.to_string())
+                    .execute(pg)?;
             }
             Ok(applied)
         })
+    }
+}
+
+impl Store {
+    /// On PostgreSQL, starts this replica's listener for events committed by any replica: `wake` is called on
+    /// each, and after a lost connection comes back. SQLite is one process: its writers wake their own readers.
+    pub fn spawn_event_listener(
+        &self,
+        wake: impl Fn() + Send + Sync + 'static,
+        stop: tokio::sync::watch::Receiver<bool>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Some(spawn_listener(url.clone(), wake, stop)),
+            DatabaseUrl::Sqlite(_) => None,
+        }
+    }
+
+    /// The id of the latest event logged; 0 when there is none.
+    pub fn latest_event_id(&self) -> Result<u64, StoreError> {
+        let id: Option<i64> = draw_events::table
+            .select(diesel::dsl::max(draw_events::event_id))
+            .first(&mut *self.conn()?)?;
+        Ok(id.unwrap_or(0) as u64)
+    }
+
+    /// Up to `limit` events with an id greater than `after`, in id order.
+    pub fn events_after(&self, after: u64, limit: usize) -> Result<Vec<DrawEvent>, StoreError> {
+        draw_events::table
+            .filter(draw_events::event_id.gt(i64::try_from(after).unwrap_or(i64::MAX)))
+            .order(draw_events::event_id.asc())
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .select(EventRow::as_select())
+            .load(&mut *self.conn()?)?
+            .into_iter()
+            .map(EventRow::into_event)
+            .collect()
+    }
+
+    /// The feed poller's lock: `None` when another replica holds it. SQLite (one process) always grants it.
+    pub fn try_lock_feed_poller(&self) -> Result<Option<PollerLock>, StoreError> {
+        let mut conn = self.conn()?;
+        if let DbConnection::Postgres(pg) = &mut *conn {
+            #[derive(QueryableByName)]
+            struct Locked {
+                #[diesel(sql_type = diesel::sql_types::Bool)]
+                locked: bool,
+            }
+            let got: Locked = diesel::sql_query(format!(
+                "SELECT pg_try_advisory_lock({FEED_POLLER_LOCK_KEY}) AS locked"
+            ))
+            .get_result(pg)?;
+            if !got.locked {
+                return Ok(None);
+            }
+        }
+        Ok(Some(PollerLock { conn: Some(conn) }))
+    }
+}
+
+/// Held while this replica polls IRCC's feed; release it with [`PollerLock::release`]. If the process dies, the
+/// database releases it with the connection.
+pub struct PollerLock {
+    conn: Option<r2d2::PooledConnection<connection::Manager>>,
+}
+
+impl PollerLock {
+    pub fn release(mut self) -> Result<(), StoreError> {
+        if let Some(mut conn) = self.conn.take()
+            && let DbConnection::Postgres(pg) = &mut *conn
+        {
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({FEED_POLLER_LOCK_KEY})"))
+                .execute(pg)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PollerLock {
+    fn drop(&mut self) {
+        if let Some(mut conn) = self.conn.take()
+            && let DbConnection::Postgres(pg) = &mut *conn
+        {
+            let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({FEED_POLLER_LOCK_KEY})"))
+                .execute(pg);
+        }
     }
 }
 

@@ -3,14 +3,23 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use ee_domain::{
-    CategoryId, CategoryRef, Draw, DrawNumber, PoolDistribution, Program, RoundKind, RoundType,
-    Selection,
+    CategoryId, CategoryRef, Draw, DrawChange, DrawEvent, DrawNumber, PoolDistribution, Program,
+    RoundKind, RoundType, Selection,
 };
 
 use crate::StoreError;
-use crate::schema::draws;
+use crate::schema::{draw_events, draws};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Debug,
+    Clone,
+    Queryable,
+    Selectable,
+    Insertable,
+    AsChangeset,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[diesel(table_name = draws)]
 #[diesel(treat_none_as_null = true)]
 pub struct DrawRow {
@@ -126,6 +135,72 @@ impl DrawRow {
             tie_break_at: self.tie_break_at.map(|t| t.and_utc()),
             eligible_programs,
             pool_distribution,
+        })
+    }
+}
+
+/// An entry of the event log; the rounds are kept as JSON of their rows.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = draw_events)]
+pub struct EventRow {
+    pub event_id: i64,
+    pub kind: String,
+    /// Kept for people reading the table; the payload carries the number too.
+    #[allow(dead_code)]
+    pub number: String,
+    pub draw: String,
+    pub previous: Option<String>,
+    pub recorded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = draw_events)]
+pub struct NewEventRow {
+    pub kind: String,
+    pub number: String,
+    pub draw: String,
+    pub previous: Option<String>,
+    pub recorded_at: NaiveDateTime,
+}
+
+fn draw_json(d: &Draw, now: DateTime<Utc>) -> Result<String, StoreError> {
+    serde_json::to_string(&DrawRow::new(d, now)?).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn draw_from_json(json: &str) -> Result<Draw, StoreError> {
+    serde_json::from_str::<DrawRow>(json)
+        .map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?
+        .into_draw()
+}
+
+impl NewEventRow {
+    pub fn new(
+        change: DrawChange,
+        draw: &Draw,
+        previous: Option<&Draw>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
+        Ok(Self {
+            kind: change.code().to_owned(),
+            number: draw.number.to_string(),
+            draw: draw_json(draw, now)?,
+            previous: previous.map(|p| draw_json(p, now)).transpose()?,
+            recorded_at: now.naive_utc(),
+        })
+    }
+}
+
+impl EventRow {
+    pub fn into_event(self) -> Result<DrawEvent, StoreError> {
+        Ok(DrawEvent {
+            id: u64::try_from(self.event_id)
+                .map_err(|_| StoreError::Corrupt("negative event id".into()))?,
+            change: DrawChange::from_code(&self.kind).ok_or_else(|| {
+                StoreError::Corrupt(format!("event {}: kind {:?}", self.event_id, self.kind))
+            })?,
+            draw: draw_from_json(&self.draw)?,
+            previous: self.previous.as_deref().map(draw_from_json).transpose()?,
+            recorded_at: self.recorded_at.and_utc(),
         })
     }
 }

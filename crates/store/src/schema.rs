@@ -19,3 +19,14 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    draw_events (event_id) {
+        event_id -> BigInt,
+        kind -> Text,
+        number -> Text,
+        draw -> Text,
+        previous -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
