@@ -125,7 +125,11 @@ impl Subscribers {
         for _ in 0..CONNECTIONS.min(n) {
             clients.push(connect(endpoint).await);
         }
-        let received = Arc::new(Mutex::new(vec![Vec::with_capacity(n); ROUNDS]));
+        let received = Arc::new(Mutex::new(
+            (0..ROUNDS)
+                .map(|_| Vec::with_capacity(n))
+                .collect::<Vec<_>>(),
+        ));
         let counts: Arc<Vec<AtomicUsize>> =
             Arc::new((0..ROUNDS).map(|_| AtomicUsize::new(0)).collect());
         let mut tasks = Vec::new();
