@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::error::InvalidInput;
+use crate::profile::NocCode;
 
 /// A category identifier such as `healthcare` or `senior_managers`: lower-case ASCII letters, digits and `_`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize)]
@@ -53,6 +54,29 @@ impl fmt::Display for CategoryId {
     }
 }
 
+/// An occupation on a category's list.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Occupation {
+    pub noc: NocCode,
+    pub title: String,
+    pub teer: u8,
+    /// The code could not be confirmed on canada.ca.
+    #[serde(default)]
+    pub unverified: bool,
+}
+
+/// What a category asks of a candidate beyond a federal program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// Recent experience in a listed occupation.
+    Occupation,
+    /// French at NCLC `french_nclc_min` or more in all four abilities.
+    FrenchLanguage,
+    /// An offer from the Canadian Armed Forces.
+    ArmedForcesOffer,
+}
+
 /// One version of a category, in force from `effective_from` until the day before `effective_until`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct CategoryVersion {
@@ -62,6 +86,30 @@ pub struct CategoryVersion {
     pub effective_from: NaiveDate,
     /// Exclusive; `None` while the version is in force.
     pub effective_until: Option<NaiveDate>,
+    pub requirement: Requirement,
+    #[serde(default)]
+    pub occupations: Vec<Occupation>,
+    /// The experience must have been gained in Canada.
+    #[serde(default)]
+    pub in_canada_only: bool,
+    #[serde(default)]
+    pub french_nclc_min: Option<u8>,
+    /// The list or rule could not be confirmed on canada.ca; it is the best available reading.
+    #[serde(default)]
+    pub unverified: bool,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// How much recent experience in a listed occupation a category asks, by date.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ExperienceRule {
+    pub effective_from: NaiveDate,
+    pub min_months: u32,
+    pub continuous: bool,
+    pub window_years: u32,
+    #[serde(default)]
+    pub note: String,
 }
 
 impl CategoryVersion {
@@ -78,12 +126,14 @@ impl CategoryVersion {
 #[derive(Deserialize)]
 struct CatalogFile {
     categories: Vec<CategoryVersion>,
+    experience_rules: Vec<ExperienceRule>,
 }
 
 /// Every category and version, ordered by id then version.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     by_id: BTreeMap<CategoryId, Vec<CategoryVersion>>,
+    experience_rules: Vec<ExperienceRule>,
 }
 
 static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| {
@@ -102,7 +152,28 @@ impl Catalog {
     pub fn from_json(json: &str) -> Result<Self, String> {
         let file: CatalogFile = serde_json::from_str(json).map_err(|e| e.to_string())?;
         let mut by_id: BTreeMap<CategoryId, Vec<CategoryVersion>> = BTreeMap::new();
+        let mut experience_rules = file.experience_rules;
+        experience_rules.sort_by_key(|r| r.effective_from);
+        if experience_rules.is_empty() {
+            return Err("experience_rules must not be empty".into());
+        }
         for v in file.categories {
+            if v.requirement == Requirement::Occupation && v.occupations.is_empty() {
+                return Err(format!(
+                    "{} v{}: an occupation category needs occupations",
+                    v.id, v.version
+                ));
+            }
+            if let Some(o) = v.occupations.iter().find(|o| o.noc.teer() != o.teer) {
+                return Err(format!(
+                    "{} v{}: {} is TEER {}, not {}",
+                    v.id,
+                    v.version,
+                    o.noc,
+                    o.noc.teer(),
+                    o.teer
+                ));
+            }
             by_id.entry(v.id.clone()).or_default().push(v);
         }
         for (id, versions) in &mut by_id {
@@ -132,7 +203,24 @@ impl Catalog {
                 }
             }
         }
-        Ok(Self { by_id })
+        Ok(Self {
+            by_id,
+            experience_rules,
+        })
+    }
+
+    /// The experience rule of occupation categories in force on `date` (the first one before it began).
+    pub fn experience_rule(&self, date: NaiveDate) -> &ExperienceRule {
+        self.experience_rules
+            .iter()
+            .rev()
+            .find(|r| r.effective_from <= date)
+            .unwrap_or(&self.experience_rules[0])
+    }
+
+    /// Every version in force on `date`.
+    pub fn in_force_on(&self, date: NaiveDate) -> impl Iterator<Item = &CategoryVersion> {
+        self.all().filter(move |v| v.in_force_on(date))
     }
 
     pub fn contains(&self, id: &CategoryId) -> bool {
@@ -230,10 +318,40 @@ mod tests {
     }
 
     #[test]
+    fn lists_have_their_published_sizes() {
+        let c = Catalog::builtin();
+        let size = |id: &str, v| {
+            c.get(&CategoryId::parse(id).expect("id"), v)
+                .map(|v| v.occupations.len())
+        };
+        assert_eq!(size("healthcare", 1), Some(35));
+        assert_eq!(size("healthcare", 2), Some(37));
+        assert_eq!(size("stem", 1), Some(24));
+        assert_eq!(size("stem", 2), Some(11));
+        assert_eq!(size("trade", 1), Some(10));
+        assert_eq!(size("trade", 2), Some(25));
+        assert_eq!(size("transport", 2), Some(4));
+        assert_eq!(size("education", 1), Some(5));
+        assert_eq!(size("french", 1), Some(0));
+        assert!(c.get(&id("trade"), 1).is_some_and(|v| v.unverified));
+        assert!(c.get(&id("healthcare"), 1).is_some_and(|v| !v.unverified));
+    }
+
+    #[test]
+    fn experience_rule_changes_on_2026_02_18() {
+        let c = Catalog::builtin();
+        let before = c.experience_rule(date("2026-02-17"));
+        assert_eq!((before.min_months, before.continuous), (6, true));
+        let after = c.experience_rule(date("2026-02-18"));
+        assert_eq!((after.min_months, after.continuous), (12, false));
+    }
+
+    #[test]
     fn overlapping_versions_are_rejected() {
-        let json = r#"{"categories": [
-            {"id": "x", "version": 1, "name": "X", "effective_from": "2023-01-01", "effective_until": "2024-06-01"},
-            {"id": "x", "version": 2, "name": "X", "effective_from": "2024-01-01", "effective_until": null}]}"#;
+        let json = r#"{"experience_rules": [{"effective_from": "2023-01-01", "min_months": 6, "continuous": true, "window_years": 3}],
+            "categories": [
+            {"id": "x", "version": 1, "name": "X", "effective_from": "2023-01-01", "effective_until": "2024-06-01", "requirement": "french_language"},
+            {"id": "x", "version": 2, "name": "X", "effective_from": "2024-01-01", "effective_until": null, "requirement": "french_language"}]}"#;
         assert!(Catalog::from_json(json).is_err());
     }
 

@@ -1,13 +1,20 @@
 #![doc = include_str!("../README.md")]
 
 pub mod category;
+pub mod crs;
 pub mod draw;
+pub mod eligibility;
 pub mod error;
 pub mod event;
+pub mod experience;
 pub mod filter;
+pub mod invitation;
+pub mod language;
+pub mod profile;
+pub mod programs;
 pub mod stats;
 
-pub use category::{Catalog, CategoryId, CategoryVersion};
+pub use category::{Catalog, CategoryId, CategoryVersion, ExperienceRule, Occupation, Requirement};
 pub use draw::{
     CategoryRef, CrsBucket, Draw, DrawDraft, DrawNumber, PoolDistribution, Program, RoundKind,
     RoundType, Selection,

@@ -1,0 +1,131 @@
+//! Category-based selection: whether a candidate qualifies for a category version on a date.
+
+use chrono::NaiveDate;
+
+use crate::category::{Catalog, CategoryVersion, Requirement};
+use crate::experience::{self, HOURS_PER_MONTH, Window};
+use crate::language::Language;
+use crate::profile::{NocCode, Profile};
+use crate::programs::{self, ProgramEligibility, Reason};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryEligibility {
+    pub category: CategoryVersion,
+    pub eligible: bool,
+    pub reasons: Vec<Reason>,
+    /// The listed occupation the candidate's experience is in, for occupation categories.
+    pub qualifying_noc: Option<NocCode>,
+}
+
+/// Every program, and every category version in force, on a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Eligibility {
+    pub as_of: NaiveDate,
+    pub programs: Vec<ProgramEligibility>,
+    pub categories: Vec<CategoryEligibility>,
+}
+
+fn federal_program_reason(programs: &[ProgramEligibility]) -> Option<Reason> {
+    (!programs.iter().any(|p| p.eligible)).then(|| {
+        Reason::new(
+            "NO_FEDERAL_PROGRAM",
+            "a category round needs eligibility for FSWP, FSTP or CEC, and none is met",
+        )
+    })
+}
+
+/// Whether the candidate qualifies for one category version on `as_of`, given their program results that day.
+pub fn check_category(
+    profile: &Profile,
+    category: &CategoryVersion,
+    as_of: NaiveDate,
+    programs: &[ProgramEligibility],
+    catalog: &Catalog,
+) -> CategoryEligibility {
+    let mut reasons: Vec<Reason> = federal_program_reason(programs).into_iter().collect();
+    let mut qualifying_noc = None;
+    match category.requirement {
+        Requirement::Occupation => {
+            let rule = catalog.experience_rule(as_of);
+            let w = Window::years_before(as_of, rule.window_years);
+            let needed = f64::from(rule.min_months) * HOURS_PER_MONTH;
+            let listed = |noc: &NocCode| category.occupations.iter().any(|o| &o.noc == noc);
+            let mut best: Option<(&NocCode, f64)> = None;
+            for o in &category.occupations {
+                let jobs = profile
+                    .work_history
+                    .iter()
+                    .filter(|e| e.noc == o.noc && (e.in_canada || !category.in_canada_only));
+                let h = if rule.continuous {
+                    experience::longest_continuous_hours(jobs, w)
+                } else {
+                    experience::hours(jobs, w)
+                };
+                if best.is_none_or(|(_, b)| h > b) {
+                    best = Some((&o.noc, h));
+                }
+            }
+            match best {
+                Some((noc, h)) if h + 0.5 >= needed => qualifying_noc = Some(noc.clone()),
+                _ => {
+                    let any_listed = profile.work_history.iter().any(|e| listed(&e.noc));
+                    reasons.push(Reason::new(
+                        if any_listed { "CATEGORY_EXPERIENCE" } else { "CATEGORY_OCCUPATION" },
+                        format!(
+                            "needs {} months of {}work{} within {} years in one occupation of {} version {}{}",
+                            rule.min_months,
+                            if rule.continuous { "full-time continuous (or equal part-time) " } else { "" },
+                            if category.in_canada_only { " in Canada" } else { "" },
+                            rule.window_years,
+                            category.id,
+                            category.version,
+                            if any_listed { "; the experience found falls short" } else { "; no experience is in a listed occupation" },
+                        ),
+                    ));
+                }
+            }
+        }
+        Requirement::FrenchLanguage => {
+            let min = category.french_nclc_min.unwrap_or(7);
+            let (a, b) = profile.languages_on(as_of);
+            let french = [a, b]
+                .into_iter()
+                .flatten()
+                .find(|l| l.language == Language::French);
+            if !french.is_some_and(|l| l.levels.all_at_least(min)) {
+                reasons.push(Reason::new(
+                    "CATEGORY_FRENCH",
+                    format!("needs NCLC {min} or more in all four French abilities, from a test valid on {as_of}"),
+                ));
+            }
+        }
+        Requirement::ArmedForcesOffer => {
+            if !profile.armed_forces_offer {
+                reasons.push(Reason::new(
+                    "CATEGORY_ARMED_FORCES_OFFER",
+                    "needs an offer from the Canadian Armed Forces",
+                ));
+            }
+        }
+    }
+    CategoryEligibility {
+        category: category.clone(),
+        eligible: reasons.is_empty(),
+        reasons,
+        qualifying_noc,
+    }
+}
+
+/// The programs and every category version in force on `as_of`.
+pub fn check(profile: &Profile, as_of: NaiveDate, catalog: &Catalog) -> Eligibility {
+    let programs = programs::check_programs(profile, as_of);
+    let categories = catalog
+        .in_force_on(as_of)
+        .map(|c| check_category(profile, c, as_of, &programs, catalog))
+        .collect();
+    Eligibility {
+        as_of,
+        programs,
+        categories,
+    }
+}
