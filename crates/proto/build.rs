@@ -5,10 +5,16 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
-    let protos: Vec<PathBuf> = ["common", "draw", "draw_service", "eligibility_service"]
-        .iter()
-        .map(|f| root.join(format!("expressentry/v1/{f}.proto")))
-        .collect();
+    let protos: Vec<PathBuf> = [
+        "common",
+        "draw",
+        "draw_service",
+        "candidate",
+        "eligibility_service",
+    ]
+    .iter()
+    .map(|f| root.join(format!("expressentry/v1/{f}.proto")))
+    .collect();
     let protoc = match std::env::var_os("PROTOC") {
         Some(p) => PathBuf::from(p),
         None => protoc_bin_vendored::protoc_bin_path()?,

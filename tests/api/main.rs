@@ -24,6 +24,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod eligibility;
 mod helpers;
 mod history;
 mod live;

@@ -51,8 +51,14 @@ async fn a_python_grpcio_client_lists_rounds() {
     let generated = work.join(format!("generated-{}", std::process::id()));
     std::fs::create_dir_all(&generated).expect("generated dir");
     let proto_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../proto");
-    let protos = ["common", "draw", "draw_service", "eligibility_service"]
-        .map(|f| format!("expressentry/v1/{f}.proto"));
+    let protos = [
+        "common",
+        "draw",
+        "draw_service",
+        "candidate",
+        "eligibility_service",
+    ]
+    .map(|f| format!("expressentry/v1/{f}.proto"));
     run(Command::new(&python)
         .args(["-m", "grpc_tools.protoc"])
         .arg(format!("-I{}", proto_root.display()))

@@ -196,6 +196,15 @@ pub fn facts(profile: &Profile, as_of: NaiveDate, window_years: u32) -> Facts<'_
     }
 }
 
+/// "R 9, W 10, L 9, S 7".
+fn levels_text(l: &LanguageResult) -> String {
+    let a = l.levels;
+    format!(
+        "R {}, W {}, L {}, S {}",
+        a.reading, a.writing, a.listening, a.speaking
+    )
+}
+
 fn clb(level: u8) -> usize {
     usize::from(level.min(10))
 }
@@ -225,7 +234,12 @@ pub fn calculate(profile: &Profile, as_of: NaiveDate, crs_window_years: u32) -> 
     let edu = profile.education.map_or(0, EducationLevel::index);
     core.line(
         "EDUCATION",
-        format!("education: {:?}", profile.education),
+        format!(
+            "education: {}",
+            profile
+                .education
+                .map_or("none given", EducationLevel::label)
+        ),
         r.education.get(ws, edu),
     );
     if let Some(first) = f.first {
@@ -237,7 +251,7 @@ pub fn calculate(profile: &Profile, as_of: NaiveDate, crs_window_years: u32) -> 
             .sum();
         core.line(
             "FIRST_LANGUAGE",
-            format!("first official language, CLB {:?}", first.levels.all()),
+            format!("first official language, CLB {}", levels_text(first)),
             points,
         );
     }
@@ -256,8 +270,8 @@ pub fn calculate(profile: &Profile, as_of: NaiveDate, crs_window_years: u32) -> 
         core.line(
             "SECOND_LANGUAGE",
             format!(
-                "second official language, CLB {:?} (at most {cap})",
-                second.levels.all()
+                "second official language, CLB {} (at most {cap})",
+                levels_text(second)
             ),
             points.min(cap),
         );
@@ -274,7 +288,10 @@ pub fn calculate(profile: &Profile, as_of: NaiveDate, crs_window_years: u32) -> 
         let t = &r.spouse;
         spouse.line(
             "SPOUSE_EDUCATION",
-            format!("spouse's education: {:?}", s.education),
+            format!(
+                "spouse's education: {}",
+                s.education.map_or("none given", EducationLevel::label)
+            ),
             t.education[s.education.map_or(0, EducationLevel::index)],
         );
         let lang = s

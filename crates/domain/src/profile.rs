@@ -88,6 +88,21 @@ impl EducationLevel {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EducationLevel::LessThanSecondary => "less than secondary school",
+            EducationLevel::Secondary => "secondary diploma",
+            EducationLevel::OneYearPostSecondary => "one-year post-secondary program",
+            EducationLevel::TwoYearPostSecondary => "two-year post-secondary program",
+            EducationLevel::Bachelors => "bachelor's degree or program of three years or more",
+            EducationLevel::TwoOrMoreCredentials => {
+                "two or more credentials, one of three years or more"
+            }
+            EducationLevel::Masters => "master's or entry-to-practice professional degree",
+            EducationLevel::Doctoral => "doctoral degree",
+        }
+    }
 }
 
 /// Post-secondary education completed in Canada.

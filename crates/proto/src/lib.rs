@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod candidate;
 pub mod convert;
 pub mod error;
 

@@ -129,6 +129,7 @@ impl Application {
             )
             .map_err(anyhow::Error::msg)?;
         }
+        let eligibility = Eligibility::new(store.clone(), Catalog::builtin());
         let draws = Draws::new(
             store,
             Catalog::builtin(),
@@ -168,7 +169,7 @@ impl Application {
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(draws.into_server())
-            .add_service(Eligibility.into_server())
+            .add_service(eligibility.into_server())
             .serve_with_incoming_shutdown(incoming, async move {
                 let _ = serve_stopped.wait_for(|stopped| *stopped).await;
             });

@@ -1,0 +1,356 @@
+//! Conversions for EligibilityService: candidate profiles from the wire (every bad field named, relative to the
+//! profile), and CRS, eligibility and category answers to the wire.
+
+use chrono::NaiveDate;
+use ee_domain::category::{ExperienceRule, Requirement};
+use ee_domain::crs::{CrsScore, CrsSection};
+use ee_domain::eligibility::Eligibility;
+use ee_domain::language::{self, LanguageResult, LanguageTest, Scores};
+use ee_domain::profile::{
+    CanadianEducation, EducationLevel, MaritalStatus, NocCode, Profile, Spouse, WorkEntry,
+};
+use ee_domain::programs::{ProgramEligibility, Reason};
+use ee_domain::{CategoryVersion, FieldViolation, InvalidInput};
+
+use crate::convert::{date, from_date, from_timestamp, program};
+use crate::v1;
+
+#[derive(Default)]
+struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    fn ok<T>(&mut self, r: Result<T, FieldViolation>) -> Option<T> {
+        r.map_err(|e| self.0.push(e)).ok()
+    }
+}
+
+fn education(field: &str, value: i32, v: &mut Violations) -> Option<EducationLevel> {
+    use v1::EducationLevel as E;
+    match E::try_from(value) {
+        Ok(E::Unspecified) => None,
+        Ok(E::LessThanSecondary) => Some(EducationLevel::LessThanSecondary),
+        Ok(E::Secondary) => Some(EducationLevel::Secondary),
+        Ok(E::OneYearPostSecondary) => Some(EducationLevel::OneYearPostSecondary),
+        Ok(E::TwoYearPostSecondary) => Some(EducationLevel::TwoYearPostSecondary),
+        Ok(E::Bachelors) => Some(EducationLevel::Bachelors),
+        Ok(E::TwoOrMoreCredentials) => Some(EducationLevel::TwoOrMoreCredentials),
+        Ok(E::Masters) => Some(EducationLevel::Masters),
+        Ok(E::Doctoral) => Some(EducationLevel::Doctoral),
+        Err(_) => {
+            v.0.push(FieldViolation::new(
+                field,
+                format!("{value} is not an EducationLevel"),
+            ));
+            None
+        }
+    }
+}
+
+fn language_result(
+    field: &str,
+    r: &v1::LanguageResult,
+    v: &mut Violations,
+) -> Option<LanguageResult> {
+    use v1::LanguageTest as T;
+    let test = match T::try_from(r.test) {
+        Ok(T::IeltsGeneral) => LanguageTest::IeltsGeneral,
+        Ok(T::CelpipGeneral) => LanguageTest::CelpipGeneral,
+        Ok(T::PteCore) => LanguageTest::PteCore,
+        Ok(T::TefCanada) => LanguageTest::TefCanada,
+        Ok(T::TcfCanada) => LanguageTest::TcfCanada,
+        Ok(T::Clb) => LanguageTest::Clb,
+        Ok(T::Nclc) => LanguageTest::Nclc,
+        Ok(T::Unspecified) => {
+            v.0.push(FieldViolation::new(
+                format!("{field}.test"),
+                "is required: the test the scores come from",
+            ));
+            return None;
+        }
+        Err(_) => {
+            v.0.push(FieldViolation::new(
+                format!("{field}.test"),
+                format!("{} is not a known language test", r.test),
+            ));
+            return None;
+        }
+    };
+    let Some(scores) = &r.scores else {
+        v.0.push(FieldViolation::new(
+            format!("{field}.scores"),
+            "is required",
+        ));
+        return None;
+    };
+    let test_date = r
+        .test_date
+        .as_ref()
+        .and_then(|d| v.ok(from_date(&format!("{field}.test_date"), d)));
+    let scores = Scores {
+        reading: scores.reading,
+        writing: scores.writing,
+        listening: scores.listening,
+        speaking: scores.speaking,
+    };
+    language::convert(test, scores, test_date)
+        .map_err(|errors| v.0.extend(errors.into_iter().map(|e| e.within(field))))
+        .ok()
+}
+
+fn noc(field: &str, code: &str, v: &mut Violations) -> Option<NocCode> {
+    v.ok(NocCode::parse(code).map_err(|e| FieldViolation::new(field, e)))
+}
+
+/// Reads a candidate profile; `today` bounds the date of birth.
+pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, InvalidInput> {
+    let mut v = Violations::default();
+    let date_of_birth = match &p.date_of_birth {
+        None => {
+            v.0.push(FieldViolation::new("date_of_birth", "is required"));
+            None
+        }
+        Some(d) => v.ok(from_date("date_of_birth", d)).and_then(|dob| {
+            if dob > today {
+                v.0.push(FieldViolation::new(
+                    "date_of_birth",
+                    format!("{dob} is in the future"),
+                ));
+                None
+            } else {
+                Some(dob)
+            }
+        }),
+    };
+    use v1::MaritalStatus as M;
+    let marital_status = match M::try_from(p.marital_status) {
+        Ok(M::Unspecified | M::Single) => MaritalStatus::Single,
+        Ok(M::Married) => MaritalStatus::Married,
+        Ok(M::CommonLaw) => MaritalStatus::CommonLaw,
+        Ok(M::Separated) => MaritalStatus::Separated,
+        Ok(M::Divorced) => MaritalStatus::Divorced,
+        Ok(M::Widowed) => MaritalStatus::Widowed,
+        Ok(M::Annulled) => MaritalStatus::Annulled,
+        Err(_) => {
+            v.0.push(FieldViolation::new(
+                "marital_status",
+                format!("{} is not a MaritalStatus", p.marital_status),
+            ));
+            MaritalStatus::Single
+        }
+    };
+    let spouse = p.spouse.as_ref().map(|s| Spouse {
+        accompanying: s.accompanying,
+        canadian_citizen_or_pr: s.canadian_citizen_or_permanent_resident,
+        education: education("spouse.education", s.education, &mut v),
+        language: s
+            .language
+            .as_ref()
+            .and_then(|l| language_result("spouse.language", l, &mut v)),
+        canadian_work_years: s.canadian_work_years,
+        studied_in_canada: s.studied_in_canada,
+    });
+    let education_level = education("education", p.education, &mut v);
+    use v1::CanadianEducation as C;
+    let canadian_education = match C::try_from(p.canadian_education) {
+        Ok(C::Unspecified | C::None) => CanadianEducation::None,
+        Ok(C::OneYear) => CanadianEducation::OneYear,
+        Ok(C::TwoYear) => CanadianEducation::TwoYear,
+        Ok(C::ThreeYearOrMore) => CanadianEducation::ThreeYearOrMore,
+        Err(_) => {
+            v.0.push(FieldViolation::new(
+                "canadian_education",
+                format!("{} is not a CanadianEducation", p.canadian_education),
+            ));
+            CanadianEducation::None
+        }
+    };
+    let first_language = p
+        .first_language
+        .as_ref()
+        .and_then(|l| language_result("first_language", l, &mut v));
+    let second_language = p
+        .second_language
+        .as_ref()
+        .and_then(|l| language_result("second_language", l, &mut v));
+    let mut work_history = Vec::new();
+    for (i, w) in p.work_history.iter().enumerate() {
+        let at = |f: &str| format!("work_history[{i}].{f}");
+        let code = noc(&at("noc_code"), &w.noc_code, &mut v);
+        let start = match &w.start {
+            None => {
+                v.0.push(FieldViolation::new(at("start"), "is required"));
+                None
+            }
+            Some(d) => v.ok(from_date(&at("start"), d)),
+        };
+        let end = w.end.as_ref().and_then(|d| v.ok(from_date(&at("end"), d)));
+        if let (Some(s), Some(e)) = (start, end)
+            && e < s
+        {
+            v.0.push(FieldViolation::new(
+                at("end"),
+                format!("{e} is before the start, {s}"),
+            ));
+        }
+        if !(w.hours_per_week.is_finite() && w.hours_per_week > 0.0 && w.hours_per_week <= 168.0) {
+            v.0.push(FieldViolation::new(
+                at("hours_per_week"),
+                format!("{} is not between 0 and 168", w.hours_per_week),
+            ));
+        }
+        if let (Some(noc), Some(start)) = (code, start) {
+            work_history.push(WorkEntry {
+                noc,
+                start,
+                end,
+                hours_per_week: w.hours_per_week,
+                in_canada: w.in_canada,
+                self_employed: w.self_employed,
+                full_time_student: w.full_time_student,
+            });
+        }
+    }
+    let job_offer = p
+        .job_offer
+        .as_ref()
+        .and_then(|o| noc("job_offer.noc_code", &o.noc_code, &mut v));
+    let submitted_at = p
+        .profile_submitted_at
+        .as_ref()
+        .and_then(|t| v.ok(from_timestamp("profile_submitted_at", t)));
+    InvalidInput::check(v.0)?;
+    Ok(Profile {
+        date_of_birth: date_of_birth.unwrap_or(today),
+        marital_status,
+        spouse,
+        education: education_level,
+        education_assessed: p.education_assessed,
+        canadian_education,
+        first_language,
+        second_language,
+        work_history,
+        certificate_of_qualification: p.certificate_of_qualification,
+        job_offer,
+        provincial_nomination: p.provincial_nomination,
+        sibling_in_canada: p.sibling_in_canada,
+        submitted_at,
+        proof_of_funds: p.proof_of_funds,
+        authorized_to_work_in_canada: p.authorized_to_work_in_canada,
+        armed_forces_offer: p.armed_forces_offer,
+    })
+}
+
+fn section(s: &CrsSection) -> v1::CrsSection {
+    v1::CrsSection {
+        points: s.points,
+        max_points: s.max_points,
+        lines: s
+            .lines
+            .iter()
+            .map(|l| v1::CrsLine {
+                code: l.code.to_owned(),
+                label: l.label.clone(),
+                points: l.points,
+            })
+            .collect(),
+    }
+}
+
+pub fn crs(s: &CrsScore) -> v1::CrsBreakdown {
+    v1::CrsBreakdown {
+        total: s.total,
+        core: Some(section(&s.core)),
+        spouse: Some(section(&s.spouse)),
+        transferability: Some(section(&s.transferability)),
+        additional: Some(section(&s.additional)),
+        as_of: Some(date(s.as_of)),
+        rules_effective_from: Some(date(s.rules_from)),
+        notes: s.notes.clone(),
+    }
+}
+
+pub fn reasons(r: &[Reason]) -> Vec<v1::Reason> {
+    r.iter()
+        .map(|r| v1::Reason {
+            code: r.code.to_owned(),
+            message: r.message.clone(),
+        })
+        .collect()
+}
+
+fn program_eligibility(p: &ProgramEligibility) -> v1::ProgramEligibility {
+    v1::ProgramEligibility {
+        program: program(p.program) as i32,
+        eligible: p.eligible,
+        reasons: reasons(&p.reasons),
+        fsw_points: p.fsw_points.as_ref().map(|f| v1::FswPoints {
+            total: f.total,
+            pass_mark: f.pass_mark,
+            language: f.language,
+            education: f.education,
+            experience: f.experience,
+            age: f.age,
+            arranged_employment: f.arranged_employment,
+            adaptability: f.adaptability,
+        }),
+    }
+}
+
+pub fn eligibility(e: &Eligibility) -> v1::CheckEligibilityResponse {
+    v1::CheckEligibilityResponse {
+        as_of: Some(date(e.as_of)),
+        programs: e.programs.iter().map(program_eligibility).collect(),
+        categories: e
+            .categories
+            .iter()
+            .map(|c| v1::CategoryEligibility {
+                category_id: c.category.id.to_string(),
+                category_version: c.category.version,
+                name: c.category.label(),
+                eligible: c.eligible,
+                reasons: reasons(&c.reasons),
+                qualifying_noc_code: c
+                    .qualifying_noc
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+/// A category version, with the experience rule in force on `as_of` for occupation categories.
+pub fn category(c: &CategoryVersion, rule: &ExperienceRule) -> v1::Category {
+    v1::Category {
+        id: c.id.to_string(),
+        version: c.version,
+        name: c.name.clone(),
+        effective_from: Some(date(c.effective_from)),
+        effective_until: c.effective_until.map(date),
+        requirement: match c.requirement {
+            Requirement::Occupation => v1::CategoryRequirement::Occupation,
+            Requirement::FrenchLanguage => v1::CategoryRequirement::FrenchLanguage,
+            Requirement::ArmedForcesOffer => v1::CategoryRequirement::ArmedForcesOffer,
+        } as i32,
+        occupations: c
+            .occupations
+            .iter()
+            .map(|o| v1::Occupation {
+                noc_code: o.noc.to_string(),
+                title: o.title.clone(),
+                teer: u32::from(o.teer),
+                unverified: o.unverified,
+            })
+            .collect(),
+        experience: (c.requirement == Requirement::Occupation).then(|| v1::ExperienceRule {
+            min_months: rule.min_months,
+            continuous: rule.continuous,
+            window_years: rule.window_years,
+            in_canada_only: c.in_canada_only,
+            description: rule.note.clone(),
+        }),
+        french_nclc_min: c.french_nclc_min.map_or(0, u32::from),
+        unverified: c.unverified,
+        notes: c.notes.clone().unwrap_or_default(),
+    }
+}
