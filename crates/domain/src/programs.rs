@@ -186,9 +186,8 @@ pub fn check_fswp(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
         }
         Some(_) => {}
     }
-    if !profile.proof_of_funds
-        && !(profile.job_offer.is_some() && profile.authorized_to_work_in_canada)
-    {
+    let funds_exempt = profile.job_offer.is_some() && profile.authorized_to_work_in_canada;
+    if !(profile.proof_of_funds || funds_exempt) {
         reasons.push(Reason::new(
             "FSWP_PROOF_OF_FUNDS",
             "needs proof of settlement funds, unless authorized to work in Canada with a valid job offer",
