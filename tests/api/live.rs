@@ -123,6 +123,11 @@ async fn a_resumed_subscriber_gets_exactly_the_events_after_its_last(backend: Ba
     let mut from_start = subscribe(&app, Some(0), None).await;
     let history = events(&mut from_start, 435).await;
     assert!(history.iter().all(|e| e.kind() == DrawEventKind::Created));
+    assert_eq!(
+        (number(&history[0]), number(&history[434])),
+        ("1", "434"),
+        "in the order the rounds were held"
+    );
     assert!(history.windows(2).all(|w| w[0].event_id < w[1].event_id));
     drop(from_start);
 

@@ -1,5 +1,6 @@
-//! Figures, not pass/fail: cold import of the full feed into SQLite and PostgreSQL, and requests per second of
-//! GetDraw and ListDraws (page of 50) with 64 concurrent requests on loopback.
+//! Figures, not pass/fail: cold import of the full feed into SQLite and PostgreSQL; requests per second of
+//! GetDraw and ListDraws (page of 50) with 64 concurrent requests on loopback; CalculateCrs and CheckEligibility per
+//! call in process and over gRPC.
 //!
 //! Run: `cargo bench -p ee-tests` (release build). PostgreSQL is measured when EE_TEST_POSTGRES_URL is set.
 //! The load generator runs in this process on its own runtime; server and client share the machine's cores.
@@ -10,10 +11,14 @@ use std::time::{Duration, Instant};
 
 use ee_domain::Catalog;
 use ee_proto::v1::draw_service_client::DrawServiceClient;
-use ee_proto::v1::{GetDrawRequest, ListDrawsRequest};
+use ee_proto::v1::eligibility_service_client::EligibilityServiceClient;
+use ee_proto::v1::{
+    CalculateCrsRequest, CanadianEducation, CandidateProfile, CheckEligibilityRequest,
+    EducationLevel, GetDrawRequest, LanguageResult, LanguageScores, LanguageTest, ListDrawsRequest,
+    MaritalStatus, Spouse, WorkExperience,
+};
 use ee_store::{OnConflict, Store};
 use ee_tests::{Backend, TestApp, TestDb};
-use tonic::transport::Channel;
 
 const CONCURRENCY: usize = 64;
 const CONNECTIONS: usize = 4;
@@ -62,9 +67,10 @@ fn import_figures(backend: Backend) {
     );
 }
 
-async fn load<F, Fut>(clients: &[DrawServiceClient<Channel>], call: F) -> (f64, Duration)
+async fn load<C, F, Fut>(clients: &[C], call: F) -> (f64, Duration)
 where
-    F: Fn(DrawServiceClient<Channel>, u64) -> Fut + Send + Sync + Copy + 'static,
+    C: Clone + Send + 'static,
+    F: Fn(C, u64) -> Fut + Send + Sync + Copy + 'static,
     Fut: std::future::Future<Output = ()> + Send,
 {
     let done = Arc::new(AtomicU64::new(0));
@@ -152,10 +158,157 @@ fn rps_figures(backend: Backend) {
     drop(server_rt);
 }
 
+/// A realistic profile: married with an accompanying spouse, two languages, three jobs.
+fn candidate() -> CandidateProfile {
+    let d = |y, m, day| {
+        Some(ee_proto::convert::date(
+            chrono::NaiveDate::from_ymd_opt(y, m, day).expect("date"),
+        ))
+    };
+    let lang = |test: LanguageTest, r, w, l, s| {
+        Some(LanguageResult {
+            test: test as i32,
+            scores: Some(LanguageScores {
+                reading: r,
+                writing: w,
+                listening: l,
+                speaking: s,
+            }),
+            test_date: d(2025, 3, 1),
+        })
+    };
+    let job = |noc: &str, start, end, in_canada| WorkExperience {
+        noc_code: noc.into(),
+        start,
+        end,
+        hours_per_week: 37.5,
+        in_canada,
+        ..Default::default()
+    };
+    CandidateProfile {
+        date_of_birth: d(1992, 4, 12),
+        marital_status: MaritalStatus::Married as i32,
+        spouse: Some(Spouse {
+            accompanying: true,
+            education: EducationLevel::Bachelors as i32,
+            language: lang(LanguageTest::CelpipGeneral, 8.0, 7.0, 9.0, 8.0),
+            canadian_work_years: 1,
+            ..Default::default()
+        }),
+        education: EducationLevel::Masters as i32,
+        education_assessed: true,
+        canadian_education: CanadianEducation::TwoYear as i32,
+        first_language: lang(LanguageTest::IeltsGeneral, 8.0, 7.5, 8.5, 7.0),
+        second_language: lang(LanguageTest::TefCanada, 450.0, 430.0, 440.0, 460.0),
+        work_history: vec![
+            job("31301", d(2016, 1, 1), d(2019, 12, 31), false),
+            job("31301", d(2020, 3, 1), d(2023, 6, 30), true),
+            job("32101", d(2023, 7, 1), None, true),
+        ],
+        sibling_in_canada: true,
+        proof_of_funds: true,
+        ..Default::default()
+    }
+}
+
+fn per_call(label: &str, iterations: u32, mut f: impl FnMut()) {
+    for _ in 0..iterations / 10 {
+        f();
+    }
+    let t = Instant::now();
+    for _ in 0..iterations {
+        f();
+    }
+    let ns = t.elapsed().as_nanos() as f64 / f64::from(iterations);
+    println!(
+        "{label}: {:.2} µs per call in process ({iterations} calls)",
+        ns / 1e3
+    );
+}
+
+fn eligibility_figures() {
+    let wire = candidate();
+    let today = chrono::Utc::now().date_naive();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
+    let profile = ee_proto::candidate::profile(&wire, today).expect("profile");
+    let catalog = Catalog::builtin();
+    per_call("CalculateCrs (domain)", 200_000, || {
+        std::hint::black_box(ee_domain::crs::score(std::hint::black_box(&profile), as_of));
+    });
+    per_call(
+        "CalculateCrs (profile from the wire + domain + breakdown to the wire)",
+        100_000,
+        || {
+            let p =
+                ee_proto::candidate::profile(std::hint::black_box(&wire), today).expect("profile");
+            std::hint::black_box(ee_proto::candidate::crs(&ee_domain::crs::score(&p, as_of)));
+        },
+    );
+    per_call(
+        "CheckEligibility (domain: 3 programs, every category in force)",
+        50_000,
+        || {
+            std::hint::black_box(ee_domain::eligibility::check(
+                std::hint::black_box(&profile),
+                as_of,
+                catalog,
+            ));
+        },
+    );
+    per_call(
+        "CheckEligibility (profile from the wire + domain + answer to the wire)",
+        50_000,
+        || {
+            let p =
+                ee_proto::candidate::profile(std::hint::black_box(&wire), today).expect("profile");
+            std::hint::black_box(ee_proto::candidate::eligibility(
+                &ee_domain::eligibility::check(&p, as_of, catalog),
+            ));
+        },
+    );
+
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let app = server_rt.block_on(TestApp::spawn(Backend::Sqlite));
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    client_rt.block_on(async {
+        let mut clients = Vec::new();
+        for _ in 0..CONNECTIONS {
+            clients.push(EligibilityServiceClient::new(app.channel().await));
+        }
+        let (rps, p99) = load(&clients, |mut c, _| async move {
+            c.calculate_crs(CalculateCrsRequest { profile: Some(candidate()), as_of: None })
+                .await
+                .expect("CalculateCrs");
+        })
+        .await;
+        println!("CalculateCrs over gRPC: {rps:.0} requests/s, p99 {:.2} ms ({CONCURRENCY} concurrent, {CONNECTIONS} connections)", p99.as_secs_f64() * 1e3);
+        let (rps, p99) = load(&clients, |mut c, _| async move {
+            c.check_eligibility(CheckEligibilityRequest { profile: Some(candidate()), as_of: None })
+                .await
+                .expect("CheckEligibility");
+        })
+        .await;
+        println!("CheckEligibility over gRPC: {rps:.0} requests/s, p99 {:.2} ms ({CONCURRENCY} concurrent, {CONNECTIONS} connections)", p99.as_secs_f64() * 1e3);
+    });
+    drop(app);
+    drop(server_rt);
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    if std::env::args().any(|a| a == "eligibility") {
+        eligibility_figures();
+        return;
+    }
+    eligibility_figures();
     for backend in backends() {
         import_figures(backend);
     }

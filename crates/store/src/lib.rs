@@ -276,6 +276,8 @@ impl Store {
                     .values(row)
                     .execute(conn)?;
             }
+            // Feeds list the newest round first; the log tells a batch's changes in the order the rounds were held.
+            changes.sort_by_key(|(_, d, _)| (d.held_at, d.number.sort_key()));
             for (change, draw, previous) in changes {
                 let row = NewEventRow::new(change, &draw, previous.as_ref(), now)?;
                 let id: i64 = diesel::insert_into(draw_events::table)
