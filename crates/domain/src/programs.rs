@@ -135,15 +135,16 @@ fn best_min(profile: &Profile, as_of: NaiveDate) -> u8 {
         .unwrap_or(0)
 }
 
-/// Hours per occupation, and the occupation with the most.
-fn by_occupation<'a>(
+/// The most hours worked in any one occupation, as `count` counts a group of jobs.
+fn most_in_one_occupation<'a>(
     entries: impl Iterator<Item = &'a WorkEntry>,
-) -> BTreeMap<&'a NocCode, Vec<&'a WorkEntry>> {
-    let mut map: BTreeMap<&NocCode, Vec<&WorkEntry>> = BTreeMap::new();
+    count: impl Fn(&[&'a WorkEntry]) -> f64,
+) -> f64 {
+    let mut by_noc: BTreeMap<&NocCode, Vec<&WorkEntry>> = BTreeMap::new();
     for e in entries {
-        map.entry(&e.noc).or_default().push(e);
+        by_noc.entry(&e.noc).or_default().push(e);
     }
-    map
+    by_noc.values().map(|jobs| count(jobs)).fold(0.0, f64::max)
 }
 
 pub fn check_fswp(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
@@ -151,10 +152,9 @@ pub fn check_fswp(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
     let mut reasons = Vec::new();
     let w = Window::years_before(as_of, r.experience_window_years);
     let skilled = profile.work_history.iter().filter(|e| e.noc.is_skilled());
-    let best_continuous = by_occupation(skilled.clone())
-        .values()
-        .map(|jobs| experience::longest_continuous_hours(jobs.iter().copied(), w))
-        .fold(0.0, f64::max);
+    let best_continuous = most_in_one_occupation(skilled, |jobs| {
+        experience::longest_continuous_hours(jobs.iter().copied(), w)
+    });
     if best_continuous < r.experience_hours {
         reasons.push(Reason::new(
             "FSWP_EXPERIENCE",
@@ -329,10 +329,8 @@ pub fn check_fstp(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
         ));
     }
     let w = Window::years_before(as_of, r.experience_window_years);
-    let best = by_occupation(profile.work_history.iter().filter(|e| is_trade(&e.noc)))
-        .values()
-        .map(|jobs| experience::hours(jobs.iter().copied(), w))
-        .fold(0.0, f64::max);
+    let trades = profile.work_history.iter().filter(|e| is_trade(&e.noc));
+    let best = most_in_one_occupation(trades, |jobs| experience::hours(jobs.iter().copied(), w));
     if best < r.experience_hours {
         reasons.push(Reason::new(
             "FSTP_EXPERIENCE",

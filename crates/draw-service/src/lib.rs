@@ -211,7 +211,7 @@ fn store_error(e: StoreError) -> ApiError {
         StoreError::Conflict(number) => ApiError::AlreadyExists(format!(
             "round {number} is already recorded with different content; IRCC's corrections arrive through ImportFeed"
         )),
-        StoreError::Pool(_) | StoreError::Connect(_) => {
+        e if e.is_unavailable() => {
             tracing::warn!(error = %e, "database unavailable");
             ApiError::Unavailable("the database is unavailable; retry later".into())
         }

@@ -126,11 +126,13 @@ impl Eligibility {
         let draw = tokio::task::spawn_blocking(move || store.get(&number))
             .await
             .map_err(ApiError::internal)?
-            .map_err(|e| match e {
-                ee_store::StoreError::Pool(_) | ee_store::StoreError::Connect(_) => {
+            .map_err(|e| {
+                if e.is_unavailable() {
+                    tracing::warn!(error = %e, "database unavailable");
                     ApiError::Unavailable("the database is unavailable; retry later".into())
+                } else {
+                    ApiError::internal(e)
                 }
-                other => ApiError::internal(other),
             })?
             .ok_or_else(|| ApiError::NotFound(format!("there is no round {number}")))?;
         let check = invitation::check(&p, &draw, self.catalog);

@@ -111,6 +111,7 @@ fn read_round(
     let invitations = count(&r.draw_size).map_err(|m| err("drawSize", m))?;
     let minimum_crs = count(&r.draw_crs).map_err(|m| err("drawCRS", m))?;
     let pool_distribution = pool(r).map_err(|(field, m)| err(&field, m))?;
+    let (category_id, category_version) = selection_category(&selection);
     let draft = DrawDraft {
         number: r.draw_number.clone(),
         held_at: Some(held_at),
@@ -119,8 +120,8 @@ fn read_round(
             ee_domain::Selection::Program(p) => Some(*p),
             _ => None,
         },
-        category_id: selection_category(&selection).0,
-        category_version: selection_category(&selection).1,
+        category_id,
+        category_version,
         name: r.draw_name.clone(),
         invitations: u32::try_from(invitations).map_err(|_| err("drawSize", "too large".into()))?,
         minimum_crs: u32::try_from(minimum_crs).map_err(|_| err("drawCRS", "too large".into()))?,

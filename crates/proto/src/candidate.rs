@@ -12,17 +12,8 @@ use ee_domain::profile::{
 use ee_domain::programs::{ProgramEligibility, Reason};
 use ee_domain::{CategoryVersion, FieldViolation, InvalidInput};
 
-use crate::convert::{date, from_date, from_timestamp, program};
+use crate::convert::{Violations, date, from_date, from_timestamp, program};
 use crate::v1;
-
-#[derive(Default)]
-struct Violations(Vec<FieldViolation>);
-
-impl Violations {
-    fn ok<T>(&mut self, r: Result<T, FieldViolation>) -> Option<T> {
-        r.map_err(|e| self.0.push(e)).ok()
-    }
-}
 
 fn education(field: &str, value: i32, v: &mut Violations) -> Option<EducationLevel> {
     use v1::EducationLevel as E;
@@ -37,7 +28,7 @@ fn education(field: &str, value: i32, v: &mut Violations) -> Option<EducationLev
         Ok(E::Masters) => Some(EducationLevel::Masters),
         Ok(E::Doctoral) => Some(EducationLevel::Doctoral),
         Err(_) => {
-            v.0.push(FieldViolation::new(
+            v.push(FieldViolation::new(
                 field,
                 format!("{value} is not an EducationLevel"),
             ));
@@ -61,14 +52,14 @@ fn language_result(
         Ok(T::Clb) => LanguageTest::Clb,
         Ok(T::Nclc) => LanguageTest::Nclc,
         Ok(T::Unspecified) => {
-            v.0.push(FieldViolation::new(
+            v.push(FieldViolation::new(
                 format!("{field}.test"),
                 "is required: the test the scores come from",
             ));
             return None;
         }
         Err(_) => {
-            v.0.push(FieldViolation::new(
+            v.push(FieldViolation::new(
                 format!("{field}.test"),
                 format!("{} is not a known language test", r.test),
             ));
@@ -76,7 +67,7 @@ fn language_result(
         }
     };
     let Some(scores) = &r.scores else {
-        v.0.push(FieldViolation::new(
+        v.push(FieldViolation::new(
             format!("{field}.scores"),
             "is required",
         ));
@@ -93,7 +84,7 @@ fn language_result(
         speaking: scores.speaking,
     };
     language::convert(test, scores, test_date)
-        .map_err(|errors| v.0.extend(errors.into_iter().map(|e| e.within(field))))
+        .map_err(|errors| v.extend_within(field, errors))
         .ok()
 }
 
@@ -106,12 +97,12 @@ pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, In
     let mut v = Violations::default();
     let date_of_birth = match &p.date_of_birth {
         None => {
-            v.0.push(FieldViolation::new("date_of_birth", "is required"));
+            v.push(FieldViolation::new("date_of_birth", "is required"));
             None
         }
         Some(d) => v.ok(from_date("date_of_birth", d)).and_then(|dob| {
             if dob > today {
-                v.0.push(FieldViolation::new(
+                v.push(FieldViolation::new(
                     "date_of_birth",
                     format!("{dob} is in the future"),
                 ));
@@ -131,7 +122,7 @@ pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, In
         Ok(M::Widowed) => MaritalStatus::Widowed,
         Ok(M::Annulled) => MaritalStatus::Annulled,
         Err(_) => {
-            v.0.push(FieldViolation::new(
+            v.push(FieldViolation::new(
                 "marital_status",
                 format!("{} is not a MaritalStatus", p.marital_status),
             ));
@@ -157,7 +148,7 @@ pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, In
         Ok(C::TwoYear) => CanadianEducation::TwoYear,
         Ok(C::ThreeYearOrMore) => CanadianEducation::ThreeYearOrMore,
         Err(_) => {
-            v.0.push(FieldViolation::new(
+            v.push(FieldViolation::new(
                 "canadian_education",
                 format!("{} is not a CanadianEducation", p.canadian_education),
             ));
@@ -178,7 +169,7 @@ pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, In
         let code = noc(&at("noc_code"), &w.noc_code, &mut v);
         let start = match &w.start {
             None => {
-                v.0.push(FieldViolation::new(at("start"), "is required"));
+                v.push(FieldViolation::new(at("start"), "is required"));
                 None
             }
             Some(d) => v.ok(from_date(&at("start"), d)),
@@ -187,13 +178,13 @@ pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, In
         if let (Some(s), Some(e)) = (start, end)
             && e < s
         {
-            v.0.push(FieldViolation::new(
+            v.push(FieldViolation::new(
                 at("end"),
                 format!("{e} is before the start, {s}"),
             ));
         }
         if !(w.hours_per_week.is_finite() && w.hours_per_week > 0.0 && w.hours_per_week <= 168.0) {
-            v.0.push(FieldViolation::new(
+            v.push(FieldViolation::new(
                 at("hours_per_week"),
                 format!("{} is not between 0 and 168", w.hours_per_week),
             ));
@@ -218,7 +209,7 @@ pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, In
         .profile_submitted_at
         .as_ref()
         .and_then(|t| v.ok(from_timestamp("profile_submitted_at", t)));
-    InvalidInput::check(v.0)?;
+    v.finish()?;
     Ok(Profile {
         date_of_birth: date_of_birth.unwrap_or(today),
         marital_status,

@@ -12,22 +12,27 @@ use crate::v1;
 
 /// Collects the violations found while reading a message.
 #[derive(Default)]
-struct Violations(Vec<FieldViolation>);
+pub(crate) struct Violations(Vec<FieldViolation>);
 
 impl Violations {
-    fn ok<T>(&mut self, r: Result<T, FieldViolation>) -> Option<T> {
+    pub(crate) fn ok<T>(&mut self, r: Result<T, FieldViolation>) -> Option<T> {
         r.map_err(|e| self.0.push(e)).ok()
     }
 
-    fn push(&mut self, v: FieldViolation) {
+    pub(crate) fn push(&mut self, v: FieldViolation) {
         self.0.push(v);
     }
 
-    fn extend(&mut self, e: InvalidInput) {
+    pub(crate) fn extend(&mut self, e: InvalidInput) {
         self.0.extend(e.violations);
     }
 
-    fn finish(self) -> Result<(), InvalidInput> {
+    pub(crate) fn extend_within(&mut self, prefix: &str, violations: Vec<FieldViolation>) {
+        self.0
+            .extend(violations.into_iter().map(|v| v.within(prefix)));
+    }
+
+    pub(crate) fn finish(self) -> Result<(), InvalidInput> {
         InvalidInput::check(self.0)
     }
 }

@@ -46,6 +46,13 @@ pub enum StoreError {
     Conflict(String),
 }
 
+impl StoreError {
+    /// The database could not be reached (rather than a query failing): callers may retry later.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Pool(_) | StoreError::Connect(_))
+    }
+}
+
 /// The backend behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
