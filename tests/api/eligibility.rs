@@ -597,6 +597,13 @@ async fn bad_profiles_name_the_field(backend: Backend) {
             },
             "profile.date_of_birth",
         ),
+        (
+            CandidateProfile {
+                work_history: vec![base_job.clone(); 101],
+                ..good.clone()
+            },
+            "profile.work_history",
+        ),
     ];
     for (profile, field) in cases {
         expect_invalid(

@@ -92,6 +92,9 @@ fn noc(field: &str, code: &str, v: &mut Violations) -> Option<NocCode> {
     v.ok(NocCode::parse(code).map_err(|e| FieldViolation::new(field, e)))
 }
 
+/// The most jobs a work history may list: experience is counted over every pair of them.
+pub const MAX_JOBS: usize = 100;
+
 /// Reads a candidate profile; `today` bounds the date of birth.
 pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, InvalidInput> {
     let mut v = Violations::default();
@@ -164,7 +167,16 @@ pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, In
         .as_ref()
         .and_then(|l| language_result("second_language", l, &mut v));
     let mut work_history = Vec::new();
-    for (i, w) in p.work_history.iter().enumerate() {
+    if p.work_history.len() > MAX_JOBS {
+        v.push(FieldViolation::new(
+            "work_history",
+            format!(
+                "has {} jobs; at most {MAX_JOBS} are accepted",
+                p.work_history.len()
+            ),
+        ));
+    }
+    for (i, w) in p.work_history.iter().take(MAX_JOBS).enumerate() {
         let at = |f: &str| format!("work_history[{i}].{f}");
         let code = noc(&at("noc_code"), &w.noc_code, &mut v);
         let start = match &w.start {
