@@ -9,8 +9,9 @@ use crate::profile::{NocCode, Profile};
 use crate::programs::{self, ProgramEligibility, Reason};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CategoryEligibility {
-    pub category: CategoryVersion,
+pub struct CategoryEligibility<'c> {
+    /// The version judged, from the catalogue.
+    pub category: &'c CategoryVersion,
     pub eligible: bool,
     pub reasons: Vec<Reason>,
     /// The listed occupation the candidate's experience is in, for occupation categories.
@@ -19,10 +20,10 @@ pub struct CategoryEligibility {
 
 /// Every program, and every category version in force, on a date.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Eligibility {
+pub struct Eligibility<'c> {
     pub as_of: NaiveDate,
     pub programs: Vec<ProgramEligibility>,
-    pub categories: Vec<CategoryEligibility>,
+    pub categories: Vec<CategoryEligibility<'c>>,
 }
 
 fn federal_program_reason(programs: &[ProgramEligibility]) -> Option<Reason> {
@@ -35,13 +36,13 @@ fn federal_program_reason(programs: &[ProgramEligibility]) -> Option<Reason> {
 }
 
 /// Whether the candidate qualifies for one category version on `as_of`, given their program results that day.
-pub fn check_category(
+pub fn check_category<'c>(
     profile: &Profile,
-    category: &CategoryVersion,
+    category: &'c CategoryVersion,
     as_of: NaiveDate,
     programs: &[ProgramEligibility],
     catalog: &Catalog,
-) -> CategoryEligibility {
+) -> CategoryEligibility<'c> {
     let mut reasons: Vec<Reason> = federal_program_reason(programs).into_iter().collect();
     let mut qualifying_noc = None;
     match category.requirement {
@@ -109,7 +110,7 @@ pub fn check_category(
         }
     }
     CategoryEligibility {
-        category: category.clone(),
+        category,
         eligible: reasons.is_empty(),
         reasons,
         qualifying_noc,
@@ -117,7 +118,7 @@ pub fn check_category(
 }
 
 /// The programs and every category version in force on `as_of`.
-pub fn check(profile: &Profile, as_of: NaiveDate, catalog: &Catalog) -> Eligibility {
+pub fn check<'c>(profile: &Profile, as_of: NaiveDate, catalog: &'c Catalog) -> Eligibility<'c> {
     let programs = programs::check_programs(profile, as_of);
     let categories = catalog
         .in_force_on(as_of)

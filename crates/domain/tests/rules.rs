@@ -416,7 +416,7 @@ fn nurse_abroad(start: &str, end: &str, hours: f64) -> Profile {
     }
 }
 
-fn healthcare_on(p: &Profile, date: &str) -> eligibility::CategoryEligibility {
+fn healthcare_on(p: &Profile, date: &str) -> eligibility::CategoryEligibility<'static> {
     let catalog = Catalog::builtin();
     let id = CategoryId::parse("healthcare").expect("id");
     let version = catalog.in_force(&id, d(date)).expect("in force");

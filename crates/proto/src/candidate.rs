@@ -299,7 +299,7 @@ fn program_eligibility(p: &ProgramEligibility) -> v1::ProgramEligibility {
     }
 }
 
-pub fn eligibility(e: &Eligibility) -> v1::CheckEligibilityResponse {
+pub fn eligibility(e: &Eligibility<'_>) -> v1::CheckEligibilityResponse {
     v1::CheckEligibilityResponse {
         as_of: Some(date(e.as_of)),
         programs: e.programs.iter().map(program_eligibility).collect(),
