@@ -147,7 +147,15 @@ impl EventHub {
         let latest = tokio::task::spawn_blocking(move || store.latest_event_id())
             .await
             .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?;
+            .map_err(|e| {
+                if e.is_unavailable() {
+                    ApiError::Unavailable(
+                        "the database is unavailable; subscribe again later".into(),
+                    )
+                } else {
+                    ApiError::internal(e)
+                }
+            })?;
         let cursor = match after {
             Some(after) if after > latest => {
                 return Err(ApiError::OutOfRange(format!(
