@@ -6,15 +6,15 @@ use ee_proto::convert::{date, timestamp};
 use ee_proto::v1::eligibility_service_client::EligibilityServiceClient;
 use ee_proto::v1::{
     CalculateCrsRequest, CandidateProfile, CheckEligibilityRequest, CheckInvitationRequest, Date,
-    EducationLevel, GetCategoryRequest, GetDrawRequest, InvitationOutcome, LanguageResult,
-    LanguageScores, LanguageTest, ListCategoriesRequest, ListDrawsRequest, MaritalStatus, Program,
-    Spouse, WorkExperience,
+    EducationLevel, GetCategoryRequest, InvitationOutcome, LanguageResult, LanguageScores,
+    LanguageTest, ListCategoriesRequest, ListDrawsRequest, MaritalStatus, Program, Spouse,
+    WorkExperience,
 };
 use ee_tests::{Backend, TestApp};
 use tonic::Code;
 use tonic::transport::Channel;
 
-use crate::helpers::{expect_code, expect_invalid};
+use crate::helpers::{expect_code, expect_invalid, get};
 
 fn ymd(y: i32, m: u32, d: u32) -> Option<Date> {
     Some(date(NaiveDate::from_ymd_opt(y, m, d).expect("date")))
@@ -228,15 +228,7 @@ async fn healthcare_candidates_at_the_minimum_are_decided_by_the_tie_break(backe
     let mut client = app.eligibility().await;
     let mut draws = app.draws().await;
     for number in ["252", "255", "271", "284"] {
-        let draw = draws
-            .get_draw(GetDrawRequest {
-                number: number.into(),
-            })
-            .await
-            .expect("GetDraw")
-            .into_inner()
-            .draw
-            .expect("draw");
+        let draw = get(&mut draws, number).await;
         let held = to_utc(&draw.held_at);
         let tie = to_utc(&draw.tie_break_at);
         let candidate = nurse_scoring(&mut client, held.date_naive(), draw.minimum_crs).await;
@@ -667,15 +659,7 @@ async fn rounds_before_tie_breaks_were_published_are_undetermined_at_the_minimum
     let mut draws = app.draws().await;
     let mut checked = 0;
     for n in 1..=76 {
-        let draw = draws
-            .get_draw(GetDrawRequest {
-                number: n.to_string(),
-            })
-            .await
-            .expect("GetDraw")
-            .into_inner()
-            .draw
-            .expect("draw");
+        let draw = get(&mut draws, n.to_string()).await;
         assert!(
             draw.tie_break_at.is_none(),
             "round {n} published no tie-break"

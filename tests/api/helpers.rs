@@ -32,3 +32,20 @@ pub fn expect_invalid<T: std::fmt::Debug>(result: Result<T, Status>, field: &str
     );
     s
 }
+
+/// The round with this number, which must exist.
+pub async fn get(
+    client: &mut ee_proto::v1::draw_service_client::DrawServiceClient<tonic::transport::Channel>,
+    number: impl Into<String>,
+) -> ee_proto::v1::Draw {
+    let number = number.into();
+    client
+        .get_draw(ee_proto::v1::GetDrawRequest {
+            number: number.clone(),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("GetDraw {number}: {e:?}"))
+        .into_inner()
+        .draw
+        .unwrap_or_else(|| panic!("GetDraw {number}: no draw in the response"))
+}

@@ -10,7 +10,7 @@ use ee_proto::v1::{
 use ee_tests::{Backend, TestApp};
 use tonic::Code;
 
-use crate::helpers::{expect_code, expect_invalid};
+use crate::helpers::{expect_code, expect_invalid, get};
 
 fn at(s: &str) -> Option<prost_types::Timestamp> {
     Some(timestamp(s.parse().expect("RFC 3339 time")))
@@ -105,15 +105,7 @@ async fn published_rounds_have_their_published_figures(backend: Backend) {
             1,
         ),
     ] {
-        let d = client
-            .get_draw(GetDrawRequest {
-                number: number.into(),
-            })
-            .await
-            .expect("GetDraw")
-            .into_inner()
-            .draw
-            .expect("draw");
+        let d = get(&mut client, number).await;
         assert_eq!(d.number, number);
         assert_eq!(rfc3339(&d.held_at), held, "{number}");
         assert_eq!(
@@ -138,28 +130,14 @@ async fn published_rounds_have_their_published_figures(backend: Backend) {
             ]
         );
     }
-    let early = client
-        .get_draw(GetDrawRequest { number: "1".into() })
-        .await
-        .expect("GetDraw 1")
-        .into_inner()
-        .draw
-        .expect("draw");
+    let early = get(&mut client, "1").await;
     assert!(
         early.tie_break_at.is_none(),
         "round 1 has no published tie-break"
     );
     assert!(early.pool_distribution.is_none());
     assert_eq!(early.round_type.expect("type").kind(), RoundKind::General);
-    let pnp = client
-        .get_draw(GetDrawRequest {
-            number: "91a".into(),
-        })
-        .await
-        .expect("GetDraw 91a")
-        .into_inner()
-        .draw
-        .expect("draw");
+    let pnp = get(&mut client, "91a").await;
     assert_eq!(pnp.number, "91a");
 }
 

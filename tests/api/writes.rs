@@ -8,7 +8,7 @@ use ee_proto::v1::{
 use ee_tests::{Backend, SNAPSHOT_2024, SNAPSHOT_2026, TestApp, authorized, snapshot, with_token};
 use tonic::{Code, Request};
 
-use crate::helpers::{bad_fields, expect_code, expect_invalid};
+use crate::helpers::{bad_fields, expect_code, expect_invalid, get};
 
 fn at(s: &str) -> Option<prost_types::Timestamp> {
     Some(timestamp(s.parse().expect("RFC 3339 time")))
@@ -64,15 +64,7 @@ async fn recording_a_round_is_idempotent_and_refuses_conflicts(backend: Backend)
     );
     assert_eq!(stored.eligible_programs.len(), 3);
 
-    let fetched = client
-        .get_draw(GetDrawRequest {
-            number: "435".into(),
-        })
-        .await
-        .expect("GetDraw 435")
-        .into_inner()
-        .draw
-        .expect("draw");
+    let fetched = get(&mut client, "435").await;
     assert_eq!(fetched, stored);
 
     let again = client
@@ -286,17 +278,7 @@ async fn importing_a_newer_snapshot_updates_the_corrected_rounds(backend: Backen
         "re-import changes nothing"
     );
 
-    let before = app
-        .draws()
-        .await
-        .get_draw(GetDrawRequest {
-            number: "262".into(),
-        })
-        .await
-        .expect("262")
-        .into_inner()
-        .draw
-        .expect("draw");
+    let before = get(&mut app.draws().await, "262").await;
     assert_eq!(before.tie_break_at, at("2023-08-01T12:59:52Z"));
 
     // Between the two snapshots IRCC renamed 23 category rounds, changed the pool distribution of four
@@ -308,38 +290,14 @@ async fn importing_a_newer_snapshot_updates_the_corrected_rounds(backend: Backen
     );
 
     let mut client = app.draws().await;
-    let after = client
-        .get_draw(GetDrawRequest {
-            number: "262".into(),
-        })
-        .await
-        .expect("262")
-        .into_inner()
-        .draw
-        .expect("draw");
+    let after = get(&mut client, "262").await;
     assert_eq!(after.tie_break_at, at("2023-07-04T19:36:18Z"));
-    let renamed = client
-        .get_draw(GetDrawRequest {
-            number: "252".into(),
-        })
-        .await
-        .expect("252")
-        .into_inner()
-        .draw
-        .expect("draw");
+    let renamed = get(&mut client, "252").await;
     assert_eq!(
         renamed.round_type.expect("type").name,
         "Healthcare occupations (Version 1)"
     );
-    let zeroed = client
-        .get_draw(GetDrawRequest {
-            number: "223".into(),
-        })
-        .await
-        .expect("223")
-        .into_inner()
-        .draw
-        .expect("draw");
+    let zeroed = get(&mut client, "223").await;
     assert!(zeroed.pool_distribution.is_none());
     assert_eq!(total(&app).await, 435);
 }

@@ -154,18 +154,18 @@ pub struct CrsScore {
 }
 
 /// The facts about a candidate that the CRS uses, on a date.
-pub struct Facts<'a> {
-    pub with_spouse: bool,
-    pub age: i32,
-    pub first: Option<&'a LanguageResult>,
-    pub second: Option<&'a LanguageResult>,
-    pub canadian_years: u32,
-    pub foreign_years: u32,
-    pub notes: Vec<String>,
+struct Facts<'a> {
+    with_spouse: bool,
+    age: i32,
+    first: Option<&'a LanguageResult>,
+    second: Option<&'a LanguageResult>,
+    canadian_years: u32,
+    foreign_years: u32,
+    notes: Vec<String>,
 }
 
 /// Skilled work (TEER 0 to 3) counted for the CRS, in the window before `as_of`.
-pub fn facts(profile: &Profile, as_of: NaiveDate, window_years: u32) -> Facts<'_> {
+fn facts(profile: &Profile, as_of: NaiveDate, window_years: u32) -> Facts<'_> {
     let w = Window::years_before(as_of, window_years);
     let canadian = profile
         .work_history
@@ -222,10 +222,15 @@ fn education_class(e: Option<EducationLevel>) -> usize {
     }
 }
 
-/// Calculates the CRS score on `as_of`, by the rules in force that day.
-pub fn calculate(profile: &Profile, as_of: NaiveDate, crs_window_years: u32) -> CrsScore {
+/// The CRS score on `as_of`, by the rules in force that day; experience counts over the window of
+/// `data/programs.json`.
+pub fn score(profile: &Profile, as_of: NaiveDate) -> CrsScore {
     let r = &*RULES;
-    let f = facts(profile, as_of, crs_window_years);
+    let f = facts(
+        profile,
+        as_of,
+        crate::programs::RULES.crs_experience_window_years,
+    );
     let ws = f.with_spouse;
 
     let mut core = CrsSection::new(if ws { 460 } else { 500 });
@@ -455,13 +460,4 @@ pub fn calculate(profile: &Profile, as_of: NaiveDate, crs_window_years: u32) -> 
         rules_from: a.effective_from,
         notes: f.notes,
     }
-}
-
-/// The CRS score on `as_of`, counting experience over the window of `data/programs.json`.
-pub fn score(profile: &Profile, as_of: NaiveDate) -> CrsScore {
-    calculate(
-        profile,
-        as_of,
-        crate::programs::RULES.crs_experience_window_years,
-    )
 }

@@ -404,13 +404,6 @@ impl Draw {
             _ => None,
         }
     }
-
-    pub fn program(&self) -> Option<Program> {
-        match self.round_type.selection {
-            Selection::Program(p) => Some(p),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub struct InvitationCheck {
 /// Checks a candidate against a round, by the rules in force on the round's date.
 pub fn check(profile: &crate::profile::Profile, draw: &Draw, catalog: &Catalog) -> InvitationCheck {
     let date = draw.held_at.date_naive();
-    let crs = crs::calculate(profile, date, programs::RULES.crs_experience_window_years);
+    let crs = crs::score(profile, date);
     let mut reasons = Vec::new();
     if profile.submitted_at.is_some_and(|t| t > draw.held_at) {
         reasons.push(Reason::new(

@@ -7,7 +7,7 @@ mod watcher;
 
 use std::pin::Pin;
 
-use ee_domain::{Catalog, DrawFilter, DrawNumber, InvalidInput, StatsReport};
+use ee_domain::{Catalog, Draw, DrawFilter, DrawNumber, InvalidInput, StatsReport};
 use ee_ircc_feed::FeedError;
 use ee_proto::convert;
 use ee_proto::error::ApiError;
@@ -18,7 +18,7 @@ use ee_proto::v1::{
     ListDrawsRequest, ListDrawsResponse, RecordDrawRequest, RecordDrawResponse,
     SubscribeDrawsRequest, SubscribeDrawsResponse,
 };
-use ee_store::{OnConflict, PageKey, Store, StoreError};
+use ee_store::{Applied, OnConflict, PageKey, Store, StoreError};
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
@@ -64,6 +64,13 @@ impl Draws {
             .await
             .map_err(ApiError::internal)?
             .map_err(store_error)
+    }
+
+    /// Writes rounds and tells the live subscribers of what changed.
+    async fn apply(&self, draws: Vec<Draw>, on_conflict: OnConflict) -> Result<Applied, ApiError> {
+        let applied = self.blocking(move |s| s.apply(&draws, on_conflict)).await?;
+        self.hub.announce(&applied);
+        Ok(applied)
     }
 
     fn filter(&self, f: Option<&ee_proto::v1::DrawFilter>) -> Result<DrawFilter, ApiError> {
@@ -146,14 +153,7 @@ impl Draws {
             .and_then(|d| d.complete(self.catalog))
             .map_err(|e| e.within("draw"))?;
         let number = draw.number;
-        let applied = {
-            let draw = draw.clone();
-            self.blocking(move |s| s.apply(std::slice::from_ref(&draw), OnConflict::Reject))
-                .await?
-        };
-        if !applied.events.is_empty() {
-            self.hub.wake();
-        }
+        let applied = self.apply(vec![draw.clone()], OnConflict::Reject).await?;
         let created = !applied.created.is_empty();
         tracing::info!(round = %number, created, "recorded a round");
         Ok(RecordDrawResponse {
@@ -172,12 +172,7 @@ impl Draws {
             return Err(ApiError::invalid("feed_json", "is empty"));
         }
         let draws = ee_ircc_feed::parse_feed(&feed, self.catalog).map_err(feed_error)?;
-        let applied = self
-            .blocking(move |s| s.apply(&draws, OnConflict::Update))
-            .await?;
-        if !applied.events.is_empty() {
-            self.hub.wake();
-        }
+        let applied = self.apply(draws, OnConflict::Update).await?;
         let counts = ImportFeedResponse {
             created: applied.created.len() as u32,
             updated: applied.updated.len() as u32,
@@ -206,7 +201,7 @@ fn feed_error(e: FeedError) -> ApiError {
     ApiError::InvalidArgument(InvalidInput::one("feed_json", e.to_string()))
 }
 
-fn store_error(e: StoreError) -> ApiError {
+pub(crate) fn store_error(e: StoreError) -> ApiError {
     match e {
         StoreError::Conflict(number) => ApiError::AlreadyExists(format!(
             "round {number} is already recorded with different content; IRCC's corrections arrive through ImportFeed"

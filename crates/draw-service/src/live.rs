@@ -16,7 +16,7 @@ use ee_domain::{DrawEvent, DrawFilter};
 use ee_proto::convert;
 use ee_proto::error::ApiError;
 use ee_proto::v1::SubscribeDrawsResponse;
-use ee_store::{Store, StoreError};
+use ee_store::{Applied, Store, StoreError};
 use tokio::sync::{Notify, broadcast, mpsc, watch};
 use tonic::Status;
 
@@ -116,18 +116,16 @@ impl EventHub {
         Ok(Self { inner })
     }
 
-    /// Tells the pump that events were committed.
-    pub fn wake(&self) {
-        self.inner.wake.notify_one();
+    /// Tells the pump that a write committed events, if it did.
+    pub fn announce(&self, applied: &Applied) {
+        if !applied.events.is_empty() {
+            self.inner.wake.notify_one();
+        }
     }
 
     /// Ends every subscription with UNAVAILABLE and stops the pump and listener.
     pub fn shutdown(&self) {
         self.inner.stop.send_replace(true);
-    }
-
-    pub fn subscriber_count(&self) -> usize {
-        self.inner.subscribers.load(Ordering::SeqCst)
     }
 
     /// Opens a subscription. `after`: resume after this event id; `None`: live events only.
@@ -147,15 +145,7 @@ impl EventHub {
         let latest = tokio::task::spawn_blocking(move || store.latest_event_id())
             .await
             .map_err(ApiError::internal)?
-            .map_err(|e| {
-                if e.is_unavailable() {
-                    ApiError::Unavailable(
-                        "the database is unavailable; subscribe again later".into(),
-                    )
-                } else {
-                    ApiError::internal(e)
-                }
-            })?;
+            .map_err(crate::store_error)?;
         let cursor = match after {
             Some(after) if after > latest => {
                 return Err(ApiError::OutOfRange(format!(

@@ -141,9 +141,7 @@ impl Watcher {
         })
         .await
         .map_err(|e| e.to_string())??;
-        if !applied.events.is_empty() {
-            self.hub.wake();
-        }
+        self.hub.announce(&applied);
         self.last_import = Some(hash);
         Ok(PollOutcome::Imported {
             created: applied.created.len(),

@@ -44,21 +44,6 @@ impl DatabaseUrl {
         }
         Ok(Self::Sqlite(path.to_owned()))
     }
-
-    /// The URL with any password hidden, for logs.
-    pub fn redacted(&self) -> String {
-        match self {
-            Self::Sqlite(path) => format!("sqlite://{path}"),
-            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
-                (Some(s), Some(at)) if at > s => {
-                    let creds = &url[s + 3..at];
-                    let user = creds.split(':').next().unwrap_or_default();
-                    format!("{}{user}:***{}", &url[..s + 3], &url[at..])
-                }
-                _ => url.clone(),
-            },
-        }
-    }
 }
 
 /// Opens connections of the backend the URL names; a connection error is reported as it is.

@@ -14,7 +14,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use ee_domain::{Draw, DrawChange, DrawEvent, DrawFilter, DrawNumber, Program, RoundKind};
 
 pub use connection::{DatabaseUrl, DbConnection};
-pub use listener::spawn_listener;
+use listener::spawn_listener;
 use rows::{DrawRow, EventRow, NewEventRow};
 use schema::{draw_events, draws};
 
@@ -154,12 +154,6 @@ impl Store {
                 ran
             }
         }
-    }
-
-    /// Checks that the database answers.
-    pub fn ping(&self) -> Result<(), StoreError> {
-        diesel::sql_query("SELECT 1").execute(&mut *self.conn()?)?;
-        Ok(())
     }
 
     pub fn count_all(&self) -> Result<u64, StoreError> {
