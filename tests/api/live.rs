@@ -356,6 +356,7 @@ on_both_backends!(
     the_feed_watcher_records_new_and_corrected_rounds_once,
     subscriptions_end_with_unavailable_on_shutdown_even_if_one_never_reads,
     subscription_limits_answer_resource_exhausted,
+    a_subscriber_that_falls_behind_is_caught_up_from_the_log,
 );
 
 #[cfg(postgres_tests)]
@@ -399,4 +400,74 @@ mod replicas {
         let again = two.try_lock_feed_poller().expect("query");
         assert!(again.is_some(), "free once released");
     }
+}
+
+/// A subscriber far behind a small broadcast buffer is caught up from the event log: every event, in order, once.
+async fn a_subscriber_that_falls_behind_is_caught_up_from_the_log(backend: Backend) {
+    use ee_draw_service::{EventHub, LiveConfig};
+    let db = ee_tests::TestDb::new(backend);
+    let store = ee_store::Store::connect(&db.url, 4).expect("store");
+    store.migrate().expect("migrate");
+    let hub = EventHub::start(
+        store.clone(),
+        LiveConfig {
+            broadcast_capacity: 16,
+            subscriber_buffer: 1,
+            ..LiveConfig::default()
+        },
+    )
+    .await
+    .expect("hub");
+    let mut stream = hub
+        .subscribe(None, ee_domain::DrawFilter::default(), None)
+        .await
+        .expect("subscribe");
+    // 300 events, 20 times the broadcast's capacity, while the subscriber reads nothing.
+    for batch in 0..30 {
+        let draws: Vec<ee_domain::Draw> = (0..10)
+            .map(|i| {
+                let n = 1000 + batch * 10 + i;
+                ee_domain::DrawDraft {
+                    number: n.to_string(),
+                    held_at: Some(
+                        chrono::DateTime::from_timestamp(1_800_000_000 + i64::from(n) * 60, 0)
+                            .expect("time"),
+                    ),
+                    kind: Some(ee_domain::RoundKind::General),
+                    invitations: 100,
+                    minimum_crs: 450,
+                    ..Default::default()
+                }
+                .complete(ee_domain::Catalog::builtin())
+                .expect("valid")
+            })
+            .collect();
+        let applied = store
+            .apply(&draws, ee_store::OnConflict::Update)
+            .expect("apply");
+        hub.announce(&applied);
+    }
+    let mut ids = Vec::new();
+    let mut numbers = Vec::new();
+    while numbers.len() < 300 {
+        let e = tokio::time::timeout(PATIENCE, stream.next())
+            .await
+            .expect("an event within the patience bound")
+            .expect("open")
+            .expect("an event")
+            .event
+            .expect("event");
+        ids.push(e.event_id);
+        numbers.push(e.draw.expect("draw").number);
+    }
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "in id order, none twice"
+    );
+    let expected: Vec<String> = (1000..1300).map(|n: i32| n.to_string()).collect();
+    assert_eq!(numbers, expected, "every event, no gap");
+    if let Ok(extra) = tokio::time::timeout(Duration::from_millis(300), stream.next()).await {
+        panic!("no more events: {extra:?}");
+    }
+    hub.shutdown();
 }
