@@ -1,5 +1,6 @@
-//! The PostgreSQL variants of the tests exist only when EE_TEST_POSTGRES_URL is set at build time, so a run
-//! without PostgreSQL never counts a skipped test as a pass.
+//! `cfg(postgres_tests)` for this crate's own PostgreSQL-only tests (the replicas in api/live.rs and
+//! postgres_restart.rs) when EE_TEST_POSTGRES_URL is set at build time, as ee-test-support's build script decides
+//! for the tests that `on_both_backends!` writes: a run without PostgreSQL never counts a skipped test as a pass.
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(postgres_tests)");

@@ -7,43 +7,25 @@
 use std::process::Command;
 use std::time::Duration;
 
-use ee_proto::convert::timestamp;
-use ee_proto::v1::{
-    Draw, RecordDrawRequest, RoundKind, RoundType, SubscribeDrawsRequest, SubscribeDrawsResponse,
-};
-use ee_tests::{Backend, TestApp, authorized};
-use tokio_stream::StreamExt;
-use tonic::Streaming;
+use ee_proto::v1::RecordDrawRequest;
+use ee_test_support::app::no_backstop;
+use ee_test_support::fixtures::{after_the_history, general, round};
+use ee_test_support::streams::{PATIENCE, events, number, quiet, subscribe};
+use ee_test_support::{Backend, TestApp, authorized};
 
-const PATIENCE: Duration = Duration::from_secs(60);
-
-fn no_backstop(s: &mut ee_server::Settings) {
-    s.event_backstop_interval = Duration::from_secs(3600);
-}
-
-fn round(number: &str) -> Draw {
-    Draw {
-        number: number.into(),
-        held_at: Some(timestamp("2026-09-01T12:00:00Z".parse().expect("time"))),
-        round_type: Some(RoundType {
-            kind: RoundKind::General as i32,
-            ..Default::default()
-        }),
-        invitations: 1000,
-        minimum_crs: 480,
-        ..Default::default()
-    }
-}
-
-/// Records a round, retrying while the database comes back.
-async fn record(app: &TestApp, number: &str) {
+/// Records a general round, retrying while the database comes back.
+async fn record(app: &TestApp, number: u32) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     loop {
         let result = app
             .draws()
             .await
             .record_draw(authorized(RecordDrawRequest {
-                draw: Some(round(number)),
+                draw: Some(round(
+                    number.to_string(),
+                    general(),
+                    after_the_history(number),
+                )),
             }))
             .await;
         match result {
@@ -61,19 +43,16 @@ async fn record(app: &TestApp, number: &str) {
     }
 }
 
-async fn numbers(stream: &mut Streaming<SubscribeDrawsResponse>, n: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    for _ in 0..n {
-        let e = tokio::time::timeout(PATIENCE, stream.next())
-            .await
-            .expect("an event within the patience bound")
-            .expect("open")
-            .expect("an event")
-            .event
-            .expect("event");
-        out.push(e.draw.expect("draw").number);
-    }
-    out
+/// The numbers of the next `n` rounds the stream delivers.
+async fn numbers(
+    stream: &mut tonic::Streaming<ee_proto::v1::SubscribeDrawsResponse>,
+    n: usize,
+) -> Vec<String> {
+    events(stream, n)
+        .await
+        .iter()
+        .map(|e| number(e).to_owned())
+        .collect()
 }
 
 fn restart_postgres() {
@@ -102,24 +81,9 @@ fn restart_postgres() {
 async fn rounds_recorded_after_a_postgres_restart_reach_every_subscriber() {
     let a = TestApp::spawn_with(Backend::Postgres, no_backstop).await;
     let b = a.replica(no_backstop).await;
-    let subscribe = |app: &TestApp| {
-        let endpoint = app.endpoint();
-        async move {
-            let channel = tonic::transport::Channel::from_shared(endpoint)
-                .expect("endpoint")
-                .connect()
-                .await
-                .expect("connect");
-            ee_proto::v1::draw_service_client::DrawServiceClient::new(channel)
-                .subscribe_draws(SubscribeDrawsRequest::default())
-                .await
-                .expect("subscribe")
-                .into_inner()
-        }
-    };
-    let mut on_a = subscribe(&a).await;
-    let mut on_b = subscribe(&b).await;
-    record(&a, "435").await;
+    let mut on_a = subscribe(&a, None, None).await;
+    let mut on_b = subscribe(&b, None, None).await;
+    record(&a, 435).await;
     assert_eq!(numbers(&mut on_a, 1).await, ["435"]);
     assert_eq!(numbers(&mut on_b, 1).await, ["435"]);
 
@@ -127,14 +91,12 @@ async fn rounds_recorded_after_a_postgres_restart_reach_every_subscriber() {
         .await
         .expect("restart");
 
-    record(&a, "436").await;
-    record(&b, "437").await;
-    record(&a, "438").await;
+    record(&a, 436).await;
+    record(&b, 437).await;
+    record(&a, 438).await;
     assert_eq!(numbers(&mut on_a, 3).await, ["436", "437", "438"]);
     assert_eq!(numbers(&mut on_b, 3).await, ["436", "437", "438"]);
     for stream in [&mut on_a, &mut on_b] {
-        if let Ok(extra) = tokio::time::timeout(Duration::from_millis(500), stream.next()).await {
-            panic!("no event twice: {extra:?}");
-        }
+        quiet(stream, Duration::from_millis(500)).await;
     }
 }

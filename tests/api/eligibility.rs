@@ -10,11 +10,10 @@ use ee_proto::v1::{
     LanguageTest, ListCategoriesRequest, ListDrawsRequest, MaritalStatus, Program, Spouse,
     WorkExperience,
 };
-use ee_tests::{Backend, TestApp};
+use ee_test_support::status::{expect_code, expect_invalid, get};
+use ee_test_support::{Backend, TestApp, on_both_backends};
 use tonic::Code;
 use tonic::transport::Channel;
-
-use crate::helpers::{expect_code, expect_invalid, get};
 
 fn ymd(y: i32, m: u32, d: u32) -> Option<Date> {
     Some(date(NaiveDate::from_ymd_opt(y, m, d).expect("date")))
@@ -189,6 +188,7 @@ async fn find_nurse_scoring(
     target: u32,
 ) -> Option<CandidateProfile> {
     let today = Utc::now().date_naive();
+    let rules = ee_domain::Rules::builtin().expect("the built-in rules");
     for age in 20..=35 {
         for education in [
             EducationLevel::Bachelors,
@@ -200,9 +200,9 @@ async fn find_nurse_scoring(
                 for years in 1..=5 {
                     for sibling in [false, true] {
                         let candidate = nurse(at, age, education, level, years, sibling);
-                        let p =
-                            ee_proto::candidate::profile(&candidate, today).expect("valid profile");
-                        if ee_domain::crs::score(&p, at).total == target {
+                        let p = ee_proto::candidate::profile(&candidate, today, &rules)
+                            .expect("valid profile");
+                        if ee_domain::crs::score(&p, at, &rules).total == target {
                             assert_eq!(
                                 crs(client, candidate.clone(), at).await,
                                 target,

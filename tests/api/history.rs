@@ -2,19 +2,14 @@
 
 use std::collections::HashSet;
 
-use ee_proto::convert::timestamp;
 use ee_proto::v1::{
     Draw, DrawFilter, GetDrawRequest, GetDrawStatsRequest, GetLatestDrawRequest, ListDrawsRequest,
     Program, RoundKind,
 };
-use ee_tests::{Backend, TestApp};
+use ee_test_support::fixtures::at;
+use ee_test_support::status::{expect_code, expect_invalid, get};
+use ee_test_support::{Backend, TestApp, on_both_backends};
 use tonic::Code;
-
-use crate::helpers::{expect_code, expect_invalid, get};
-
-fn at(s: &str) -> Option<prost_types::Timestamp> {
-    Some(timestamp(s.parse().expect("RFC 3339 time")))
-}
 
 fn rfc3339(t: &Option<prost_types::Timestamp>) -> String {
     let t = t.as_ref().expect("timestamp set");

@@ -3,91 +3,29 @@
 
 use std::time::Duration;
 
-use ee_proto::convert::timestamp;
 use ee_proto::v1::{
-    Draw, DrawEvent, DrawEventKind, DrawFilter, ImportFeedRequest, RecordDrawRequest, RoundKind,
-    RoundType, SubscribeDrawsRequest, SubscribeDrawsResponse,
+    DrawEvent, DrawEventKind, DrawFilter, ImportFeedRequest, RecordDrawRequest,
+    SubscribeDrawsRequest,
 };
-use ee_tests::{Backend, FeedServer, SNAPSHOT_2024, SNAPSHOT_2026, TestApp, authorized, snapshot};
+use ee_test_support::fixtures::{
+    SNAPSHOT_2024, SNAPSHOT_2026, after_the_history, at, category, round, snapshot,
+};
+use ee_test_support::status::{expect_code, expect_invalid};
+use ee_test_support::streams::{PATIENCE, events, next_event, number, quiet, subscribe};
+use ee_test_support::{Backend, FeedServer, TestApp, authorized, on_both_backends};
 use tokio_stream::StreamExt;
-use tonic::{Code, Streaming};
+use tonic::Code;
 
-use crate::helpers::{expect_code, expect_invalid};
-
-/// Bounds a wait so that a missing event fails the test instead of hanging it; not a speed target.
-const PATIENCE: Duration = Duration::from_secs(30);
-
-fn round(number: &str, category: &str) -> Draw {
-    let n: i64 = number.parse().expect("numeric");
-    Draw {
-        number: number.into(),
-        held_at: Some(timestamp(
-            chrono::DateTime::from_timestamp(1_787_000_000 + n * 86_400, 0).expect("time"),
-        )),
-        round_type: Some(RoundType {
-            kind: RoundKind::Category as i32,
-            category_id: category.into(),
-            ..Default::default()
-        }),
-        invitations: 1000,
-        minimum_crs: 470,
-        ..Default::default()
-    }
-}
-
-async fn record(app: &TestApp, number: &str, category: &str) {
+/// Records the round `number` of the category `category_id`, held after the shipped history.
+async fn record(app: &TestApp, number: &str, category_id: &str) {
+    let n = number.parse().expect("a numeric round number");
     app.draws()
         .await
         .record_draw(authorized(RecordDrawRequest {
-            draw: Some(round(number, category)),
+            draw: Some(round(number, category(category_id), after_the_history(n))),
         }))
         .await
         .unwrap_or_else(|e| panic!("RecordDraw {number}: {e:?}"));
-}
-
-async fn subscribe(
-    app: &TestApp,
-    after: Option<u64>,
-    filter: Option<DrawFilter>,
-) -> Streaming<SubscribeDrawsResponse> {
-    app.draws()
-        .await
-        .subscribe_draws(SubscribeDrawsRequest {
-            after_event_id: after,
-            filter,
-        })
-        .await
-        .expect("SubscribeDraws")
-        .into_inner()
-}
-
-async fn next_event(stream: &mut Streaming<SubscribeDrawsResponse>) -> DrawEvent {
-    tokio::time::timeout(PATIENCE, stream.next())
-        .await
-        .expect("an event within the patience bound")
-        .expect("the stream is open")
-        .expect("an event, not an error")
-        .event
-        .expect("event set")
-}
-
-async fn events(stream: &mut Streaming<SubscribeDrawsResponse>, n: usize) -> Vec<DrawEvent> {
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        out.push(next_event(stream).await);
-    }
-    out
-}
-
-/// Nothing more arrives for a while (used after the last expected event, to show there is no duplicate).
-async fn quiet(stream: &mut Streaming<SubscribeDrawsResponse>, wait: Duration) {
-    if let Ok(extra) = tokio::time::timeout(wait, stream.next()).await {
-        panic!("expected no more events, got {extra:?}");
-    }
-}
-
-fn number(e: &DrawEvent) -> &str {
-    &e.draw.as_ref().expect("draw").number
 }
 
 fn healthcare() -> Option<DrawFilter> {
@@ -184,14 +122,8 @@ async fn corrections_arrive_as_updates_with_the_round_before(backend: Backend) {
         .expect("262 corrected");
     let before = e262.previous.as_ref().expect("previous");
     let after = e262.draw.as_ref().expect("draw");
-    assert_eq!(
-        before.tie_break_at,
-        Some(timestamp("2023-08-01T12:59:52Z".parse().expect("t")))
-    );
-    assert_eq!(
-        after.tie_break_at,
-        Some(timestamp("2023-07-04T19:36:18Z".parse().expect("t")))
-    );
+    assert_eq!(before.tie_break_at, at("2023-08-01T12:59:52Z"));
+    assert_eq!(after.tie_break_at, at("2023-07-04T19:36:18Z"));
     quiet(&mut stream, Duration::from_millis(500)).await;
 }
 
@@ -356,17 +288,13 @@ on_both_backends!(
     the_feed_watcher_records_new_and_corrected_rounds_once,
     subscriptions_end_with_unavailable_on_shutdown_even_if_one_never_reads,
     subscription_limits_answer_resource_exhausted,
-    a_subscriber_that_falls_behind_is_caught_up_from_the_log,
 );
 
 #[cfg(postgres_tests)]
 mod replicas {
-    use super::*;
+    use ee_test_support::app::no_backstop;
 
-    /// Only the listener can deliver: the backstop timer is set far beyond the test.
-    fn no_backstop(s: &mut ee_server::Settings) {
-        s.event_backstop_interval = Duration::from_secs(3600);
-    }
+    use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_round_recorded_on_one_replica_reaches_a_subscriber_of_another() {
@@ -400,74 +328,4 @@ mod replicas {
         let again = two.try_lock_feed_poller().expect("query");
         assert!(again.is_some(), "free once released");
     }
-}
-
-/// A subscriber far behind a small broadcast buffer is caught up from the event log: every event, in order, once.
-async fn a_subscriber_that_falls_behind_is_caught_up_from_the_log(backend: Backend) {
-    use ee_draw_service::{EventHub, LiveConfig};
-    let db = ee_tests::TestDb::new(backend);
-    let store = ee_store::Store::connect(&db.url, 4).expect("store");
-    store.migrate().expect("migrate");
-    let hub = EventHub::start(
-        store.clone(),
-        LiveConfig {
-            broadcast_capacity: 16,
-            subscriber_buffer: 1,
-            ..LiveConfig::default()
-        },
-    )
-    .await
-    .expect("hub");
-    let mut stream = hub
-        .subscribe(None, ee_domain::DrawFilter::default(), None)
-        .await
-        .expect("subscribe");
-    // 300 events, 20 times the broadcast's capacity, while the subscriber reads nothing.
-    for batch in 0..30 {
-        let draws: Vec<ee_domain::Draw> = (0..10)
-            .map(|i| {
-                let n = 1000 + batch * 10 + i;
-                ee_domain::DrawDraft {
-                    number: n.to_string(),
-                    held_at: Some(
-                        chrono::DateTime::from_timestamp(1_800_000_000 + i64::from(n) * 60, 0)
-                            .expect("time"),
-                    ),
-                    kind: Some(ee_domain::RoundKind::General),
-                    invitations: 100,
-                    minimum_crs: 450,
-                    ..Default::default()
-                }
-                .complete(ee_domain::Catalog::builtin())
-                .expect("valid")
-            })
-            .collect();
-        let applied = store
-            .apply(&draws, ee_store::OnConflict::Update)
-            .expect("apply");
-        hub.announce(&applied);
-    }
-    let mut ids = Vec::new();
-    let mut numbers = Vec::new();
-    while numbers.len() < 300 {
-        let e = tokio::time::timeout(PATIENCE, stream.next())
-            .await
-            .expect("an event within the patience bound")
-            .expect("open")
-            .expect("an event")
-            .event
-            .expect("event");
-        ids.push(e.event_id);
-        numbers.push(e.draw.expect("draw").number);
-    }
-    assert!(
-        ids.windows(2).all(|w| w[0] < w[1]),
-        "in id order, none twice"
-    );
-    let expected: Vec<String> = (1000..1300).map(|n: i32| n.to_string()).collect();
-    assert_eq!(numbers, expected, "every event, no gap");
-    if let Ok(extra) = tokio::time::timeout(Duration::from_millis(300), stream.next()).await {
-        panic!("no more events: {extra:?}");
-    }
-    hub.shutdown();
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ee_tests::{Backend, TestApp};
+use ee_test_support::{Backend, TestApp};
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use ee_proto::v1::GetDrawRequest;
-use ee_tests::{Backend, TestApp};
+use ee_test_support::{Backend, TestApp, on_both_backends};
 use tokio_stream::StreamExt;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -123,3 +123,46 @@ on_both_backends!(
     reflection_lists_the_services_in_both_versions,
     the_server_stops_on_request_with_clients_connected,
 );
+
+/// A mistake in the rule data stops the server at start, naming the file and the path in it, before it serves or
+/// touches the database.
+#[tokio::test]
+async fn a_broken_rule_file_stops_the_server_at_start_naming_it() {
+    let dir = std::env::temp_dir().join(format!("ee-test-broken-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("rules dir");
+    let crs: serde_json::Value =
+        serde_json::from_str(ee_domain::rules::RuleSources::builtin().crs).expect("crs.json");
+    let mut short = crs.clone();
+    short["age"]["without_spouse"]
+        .as_array_mut()
+        .expect("age table")
+        .pop();
+    for (name, text, path) in [
+        ("crs.json", short.to_string(), "age.without_spouse"),
+        (
+            "round-names.json",
+            r#"{"general": [], "programs": {}, "categoriez": {}}"#.to_owned(),
+            "categoriez",
+        ),
+    ] {
+        for file in ee_server::rules::RULE_FILES {
+            let _ = std::fs::remove_file(dir.join(file));
+        }
+        std::fs::write(dir.join(name), text).expect("write");
+        let db = ee_test_support::TestDb::new(Backend::Sqlite);
+        let mut settings = ee_server::Settings::without_environment();
+        settings.listen = "127.0.0.1:0".parse().expect("address");
+        settings.database_url = db.url.clone();
+        settings.rules_dir = Some(dir.clone());
+        let err = match ee_server::Application::build(settings).await {
+            Ok(_) => panic!("the server started with a broken {name}"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(err.contains(name) && err.contains(path), "{name}: {err}");
+        assert!(
+            err.contains(&dir.display().to_string()),
+            "names the directory: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

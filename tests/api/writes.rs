@@ -1,32 +1,23 @@
 //! The operator's writes: recording a round, importing IRCC's feed, and the operator token.
 
-use ee_proto::convert::timestamp;
 use ee_proto::v1::{
     Draw, GetDrawRequest, GetDrawStatsRequest, ImportFeedRequest, ImportFeedResponse,
     RecordDrawRequest, RoundKind, RoundType,
 };
-use ee_tests::{Backend, SNAPSHOT_2024, SNAPSHOT_2026, TestApp, authorized, snapshot, with_token};
+use ee_test_support::fixtures::{
+    SNAPSHOT_2024, SNAPSHOT_2026, at, category, round, snapshot, time,
+};
+use ee_test_support::status::{bad_fields, expect_code, expect_invalid, get};
+use ee_test_support::{Backend, TestApp, authorized, on_both_backends, with_token};
 use tonic::{Code, Request};
 
-use crate::helpers::{bad_fields, expect_code, expect_invalid, get};
-
-fn at(s: &str) -> Option<prost_types::Timestamp> {
-    Some(timestamp(s.parse().expect("RFC 3339 time")))
-}
-
+/// The round of the README's example.
 fn new_round() -> Draw {
     Draw {
-        number: "435".into(),
-        held_at: at("2026-08-20T14:00:00Z"),
-        round_type: Some(RoundType {
-            kind: RoundKind::Category as i32,
-            category_id: "healthcare".into(),
-            ..Default::default()
-        }),
         invitations: 2500,
         minimum_crs: 462,
         tie_break_at: at("2026-03-01T09:30:00Z"),
-        ..Default::default()
+        ..round("435", category("healthcare"), time("2026-08-20T14:00:00Z"))
     }
 }
 

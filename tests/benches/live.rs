@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use ee_proto::convert::timestamp;
 use ee_proto::v1::draw_service_client::DrawServiceClient;
-use ee_proto::v1::{Draw, RecordDrawRequest, RoundKind, RoundType, SubscribeDrawsRequest};
-use ee_tests::{Backend, OPERATOR_TOKEN, TestDb, authorized};
+use ee_proto::v1::{Draw, RecordDrawRequest, SubscribeDrawsRequest};
+use ee_test_support::fixtures::{after_the_history, general, round};
+use ee_test_support::{Backend, OPERATOR_TOKEN, TestDb, authorized};
 use tokio::sync::Mutex;
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;
@@ -72,7 +72,7 @@ impl Drop for ServerProcess {
 fn serve(database_url: &str) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
-        let mut settings = ee_server::Settings::defaults();
+        let mut settings = ee_server::Settings::without_environment();
         settings.listen = "127.0.0.1:0".parse().expect("address");
         settings.database_url = database_url.to_owned();
         settings.operator_token = Some(OPERATOR_TOKEN.parse().expect("token"));
@@ -96,20 +96,10 @@ async fn connect(endpoint: &str) -> DrawServiceClient<Channel> {
     DrawServiceClient::new(channel)
 }
 
-fn round(n: usize) -> Draw {
-    Draw {
-        number: (1000 + n).to_string(),
-        held_at: Some(timestamp(
-            chrono::DateTime::from_timestamp(1_800_000_000 + n as i64 * 60, 0).expect("time"),
-        )),
-        round_type: Some(RoundType {
-            kind: RoundKind::General as i32,
-            ..Default::default()
-        }),
-        invitations: 1000,
-        minimum_crs: 480,
-        ..Default::default()
-    }
+/// The `k`th round of a measurement: numbered from 1000, so that it is told apart from the shipped history.
+fn measured_round(k: usize) -> Draw {
+    let k = u32::try_from(k).expect("a few rounds");
+    round((1000 + k).to_string(), general(), after_the_history(k))
 }
 
 /// Subscribers spread over `CONNECTIONS` connections; each logs when it receives each round.
@@ -168,7 +158,7 @@ impl Subscribers {
         for k in 0..ROUNDS {
             writer
                 .record_draw(authorized(RecordDrawRequest {
-                    draw: Some(round(k)),
+                    draw: Some(measured_round(k)),
                 }))
                 .await
                 .expect("RecordDraw");

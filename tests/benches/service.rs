@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ee_domain::Catalog;
 use ee_proto::v1::draw_service_client::DrawServiceClient;
 use ee_proto::v1::eligibility_service_client::EligibilityServiceClient;
 use ee_proto::v1::{
@@ -18,7 +17,7 @@ use ee_proto::v1::{
     MaritalStatus, Spouse, WorkExperience,
 };
 use ee_store::{OnConflict, Store};
-use ee_tests::{Backend, TestApp, TestDb};
+use ee_test_support::{Backend, TestApp, TestDb};
 
 const CONCURRENCY: usize = 64;
 const CONNECTIONS: usize = 4;
@@ -41,6 +40,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn import_figures(backend: Backend) {
     let feed = ee_ircc_feed::SHIPPED_SNAPSHOT;
+    let rules = ee_domain::Rules::builtin().expect("rules");
+    let names = ee_ircc_feed::RoundNames::builtin(&rules.catalog).expect("round names");
     let mut parse = Vec::new();
     let mut write = Vec::new();
     let mut total = Vec::new();
@@ -49,7 +50,9 @@ fn import_figures(backend: Backend) {
         let store = Store::connect(&db.url, 4).expect("connect");
         store.migrate().expect("migrate");
         let t0 = Instant::now();
-        let draws = ee_ircc_feed::parse_feed(feed, Catalog::builtin()).expect("parse");
+        let draws = ee_ircc_feed::parse_feed(feed, &rules.catalog, &names)
+            .expect("parse")
+            .draws;
         let t1 = Instant::now();
         let applied = store.apply(&draws, OnConflict::Update).expect("import");
         let t2 = Instant::now();
@@ -230,18 +233,24 @@ fn eligibility_figures() {
     let wire = candidate();
     let today = chrono::Utc::now().date_naive();
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
-    let profile = ee_proto::candidate::profile(&wire, today).expect("profile");
-    let catalog = Catalog::builtin();
+    let rules = ee_domain::Rules::builtin().expect("rules");
+    let profile = ee_proto::candidate::profile(&wire, today, &rules).expect("profile");
     per_call("CalculateCrs (domain)", 200_000, || {
-        std::hint::black_box(ee_domain::crs::score(std::hint::black_box(&profile), as_of));
+        std::hint::black_box(ee_domain::crs::score(
+            std::hint::black_box(&profile),
+            as_of,
+            &rules,
+        ));
     });
     per_call(
         "CalculateCrs (profile from the wire + domain + breakdown to the wire)",
         100_000,
         || {
-            let p =
-                ee_proto::candidate::profile(std::hint::black_box(&wire), today).expect("profile");
-            std::hint::black_box(ee_proto::candidate::crs(&ee_domain::crs::score(&p, as_of)));
+            let p = ee_proto::candidate::profile(std::hint::black_box(&wire), today, &rules)
+                .expect("profile");
+            std::hint::black_box(ee_proto::candidate::crs(&ee_domain::crs::score(
+                &p, as_of, &rules,
+            )));
         },
     );
     per_call(
@@ -251,7 +260,7 @@ fn eligibility_figures() {
             std::hint::black_box(ee_domain::eligibility::check(
                 std::hint::black_box(&profile),
                 as_of,
-                catalog,
+                &rules,
             ));
         },
     );
@@ -259,10 +268,10 @@ fn eligibility_figures() {
         "CheckEligibility (profile from the wire + domain + answer to the wire)",
         50_000,
         || {
-            let p =
-                ee_proto::candidate::profile(std::hint::black_box(&wire), today).expect("profile");
+            let p = ee_proto::candidate::profile(std::hint::black_box(&wire), today, &rules)
+                .expect("profile");
             std::hint::black_box(ee_proto::candidate::eligibility(
-                &ee_domain::eligibility::check(&p, as_of, catalog),
+                &ee_domain::eligibility::check(&p, as_of, &rules),
             ));
         },
     );

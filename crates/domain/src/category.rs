@@ -2,15 +2,18 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::error::InvalidInput;
+use crate::language::MAX_CLB;
 use crate::profile::NocCode;
+use crate::rules::{self, Dated, EffectiveFrom, RulesError};
 
-/// A category identifier such as `healthcare` or `senior_managers`: lower-case ASCII letters, digits and `_`.
+/// A category identifier such as `healthcare` or `senior_managers`: lower-case ASCII letters, digits, `_` and `-`.
+/// The catalogue's ids use `_`; ids derived from a label the catalogue does not know use `-`
+/// (`"Skilled Crafts Occupations, 2027-Version 1"` is `skilled-crafts-occupations`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct CategoryId(String);
@@ -20,12 +23,12 @@ impl CategoryId {
         let ok = !s.is_empty()
             && s.len() <= 64
             && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
         if ok {
             Ok(Self(s.to_owned()))
         } else {
             Err(format!(
-                "{s:?} is not a category id (lower-case letters, digits and '_', for example \"healthcare\")"
+                "{s:?} is not a category id (lower-case letters, digits, '_' and '-', for example \"healthcare\")"
             ))
         }
     }
@@ -56,6 +59,7 @@ impl fmt::Display for CategoryId {
 
 /// An occupation on a category's list.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Occupation {
     pub noc: NocCode,
     pub title: String,
@@ -79,6 +83,7 @@ pub enum Requirement {
 
 /// One version of a category, in force from `effective_from` until the day before `effective_until`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CategoryVersion {
     pub id: CategoryId,
     pub version: u32,
@@ -92,6 +97,7 @@ pub struct CategoryVersion {
     /// The experience must have been gained in Canada.
     #[serde(default)]
     pub in_canada_only: bool,
+    /// The NCLC level a French-language category asks in all four abilities; required for such a category.
     #[serde(default)]
     pub french_nclc_min: Option<u8>,
     /// The list or rule could not be confirmed on canada.ca; it is the best available reading.
@@ -103,6 +109,7 @@ pub struct CategoryVersion {
 
 /// How much recent experience in a listed occupation a category asks, by date.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ExperienceRule {
     pub effective_from: NaiveDate,
     pub min_months: u32,
@@ -123,99 +130,66 @@ impl CategoryVersion {
     }
 }
 
+impl EffectiveFrom for ExperienceRule {
+    fn effective_from(&self) -> NaiveDate {
+        self.effective_from
+    }
+}
+
+const FILE: &str = "categories.json";
+
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CatalogFile {
     categories: Vec<CategoryVersion>,
-    experience_rules: Vec<ExperienceRule>,
+    experience_rules: Dated<ExperienceRule>,
 }
 
 /// Every category and version, ordered by id then version.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     by_id: BTreeMap<CategoryId, Vec<CategoryVersion>>,
-    experience_rules: Vec<ExperienceRule>,
+    experience_rules: Dated<ExperienceRule>,
 }
 
-static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| {
-    Catalog::from_json(include_str!("../data/categories.json"))
-        .unwrap_or_else(|e| panic!("the built-in data/categories.json is invalid: {e}"))
-});
-
 impl Catalog {
-    /// The catalogue shipped with this build (`data/categories.json`).
-    pub fn builtin() -> &'static Catalog {
-        &BUILTIN
-    }
-
-    /// Reads a catalogue and checks it: versions of a category are numbered 1, 2, ... with no gap, and their
-    /// periods do not overlap.
-    pub fn from_json(json: &str) -> Result<Self, String> {
-        let file: CatalogFile = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        let mut by_id: BTreeMap<CategoryId, Vec<CategoryVersion>> = BTreeMap::new();
-        let mut experience_rules = file.experience_rules;
-        experience_rules.sort_by_key(|r| r.effective_from);
-        if experience_rules.is_empty() {
-            return Err("experience_rules must not be empty".into());
+    /// Reads a catalogue and checks it: occupation lists agree with their codes' TEER, versions of a category are
+    /// numbered 1, 2, ... with no gap, their periods do not overlap, and the experience rules are in date order.
+    pub fn from_json(json: &str) -> Result<Self, RulesError> {
+        let file: CatalogFile = rules::parse(FILE, json)?;
+        file.experience_rules
+            .check_order(FILE, "experience_rules")?;
+        for (i, rule) in file.experience_rules.iter().enumerate() {
+            let at = |field: &str| format!("experience_rules[{i}].{field}");
+            rules::check_range(FILE, at("window_years"), rule.window_years, 1..=50)?;
+            rules::check_range(
+                FILE,
+                at("min_months"),
+                rule.min_months,
+                1..=12 * rule.window_years,
+            )?;
         }
-        for v in file.categories {
-            if v.requirement == Requirement::Occupation && v.occupations.is_empty() {
-                return Err(format!(
-                    "{} v{}: an occupation category needs occupations",
-                    v.id, v.version
-                ));
-            }
-            if let Some(o) = v.occupations.iter().find(|o| o.noc.teer() != o.teer) {
-                return Err(format!(
-                    "{} v{}: {} is TEER {}, not {}",
-                    v.id,
-                    v.version,
-                    o.noc,
-                    o.noc.teer(),
-                    o.teer
-                ));
-            }
-            by_id.entry(v.id.clone()).or_default().push(v);
+        let mut by_id: BTreeMap<CategoryId, Vec<(usize, CategoryVersion)>> = BTreeMap::new();
+        for (i, v) in file.categories.into_iter().enumerate() {
+            check_version(i, &v)?;
+            by_id.entry(v.id.clone()).or_default().push((i, v));
         }
-        for (id, versions) in &mut by_id {
-            versions.sort_by_key(|v| v.version);
-            for (i, v) in versions.iter().enumerate() {
-                if v.version as usize != i + 1 {
-                    return Err(format!(
-                        "{id}: versions must be numbered 1, 2, ... without gaps"
-                    ));
-                }
-                if v.effective_until.is_some_and(|u| u <= v.effective_from) {
-                    return Err(format!(
-                        "{id} v{}: effective_until is not after effective_from",
-                        v.version
-                    ));
-                }
-            }
-            for pair in versions.windows(2) {
-                match pair[0].effective_until {
-                    Some(until) if until <= pair[1].effective_from => {}
-                    _ => {
-                        return Err(format!(
-                            "{id} v{} must end on or before v{} starts",
-                            pair[0].version, pair[1].version
-                        ));
-                    }
-                }
-            }
+        for versions in by_id.values_mut() {
+            versions.sort_by_key(|(_, v)| v.version);
+            check_periods(versions)?;
         }
         Ok(Self {
-            by_id,
-            experience_rules,
+            by_id: by_id
+                .into_iter()
+                .map(|(id, versions)| (id, versions.into_iter().map(|(_, v)| v).collect()))
+                .collect(),
+            experience_rules: file.experience_rules,
         })
     }
 
     /// The experience rule of occupation categories in force on `date` (the first one before it began).
     pub fn experience_rule(&self, date: NaiveDate) -> &ExperienceRule {
-        self.experience_rules
-            .iter()
-            .rev()
-            .find(|r| r.effective_from <= date)
-            .unwrap_or(&self.experience_rules[0])
+        self.experience_rules.on(date)
     }
 
     /// Every version in force on `date`.
@@ -262,6 +236,117 @@ impl Catalog {
 }
 
 #[cfg(test)]
+impl Catalog {
+    /// The catalogue shipped with this build, for unit tests.
+    pub(crate) fn for_tests() -> Catalog {
+        Catalog::from_json(crate::RuleSources::builtin().categories)
+            .expect("the built-in catalogue is valid")
+    }
+}
+
+/// What one version, `categories[i]`, must hold on its own.
+fn check_version(i: usize, v: &CategoryVersion) -> Result<(), RulesError> {
+    let at = |field: &str| format!("categories[{i}].{field}");
+    if v.version == 0 {
+        return Err(RulesError::new(
+            FILE,
+            at("version"),
+            "versions are numbered from 1",
+        ));
+    }
+    if v.requirement == Requirement::Occupation && v.occupations.is_empty() {
+        return Err(RulesError::new(
+            FILE,
+            at("occupations"),
+            format!(
+                "{} v{}: an occupation category needs occupations",
+                v.id, v.version
+            ),
+        ));
+    }
+    if let Some((j, o)) = v
+        .occupations
+        .iter()
+        .enumerate()
+        .find(|(_, o)| o.noc.teer() != o.teer)
+    {
+        return Err(RulesError::new(
+            FILE,
+            format!("categories[{i}].occupations[{j}].teer"),
+            format!(
+                "{} v{}: {} is TEER {}, not {}",
+                v.id,
+                v.version,
+                o.noc,
+                o.noc.teer(),
+                o.teer
+            ),
+        ));
+    }
+    match (v.requirement, v.french_nclc_min) {
+        (Requirement::FrenchLanguage, None) => Err(RulesError::new(
+            FILE,
+            at("french_nclc_min"),
+            format!(
+                "{} v{}: a French-language category needs its minimum NCLC",
+                v.id, v.version
+            ),
+        )),
+        (_, Some(level)) => rules::check_range(FILE, at("french_nclc_min"), level, 1..=MAX_CLB),
+        (_, None) => Ok(()),
+    }
+}
+
+/// The versions of one category, by version with their index in the file: numbered 1, 2, ... and one after the
+/// other in time.
+fn check_periods(versions: &[(usize, CategoryVersion)]) -> Result<(), RulesError> {
+    for (n, (i, v)) in versions.iter().enumerate() {
+        if v.version as usize != n + 1 {
+            return Err(RulesError::new(
+                FILE,
+                format!("categories[{i}].version"),
+                format!(
+                    "{}: versions must be numbered 1, 2, ... without gaps; found {}",
+                    v.id,
+                    versions
+                        .iter()
+                        .map(|(_, v)| v.version.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        if v.effective_until.is_some_and(|u| u <= v.effective_from) {
+            return Err(RulesError::new(
+                FILE,
+                format!("categories[{i}].effective_until"),
+                format!(
+                    "{} v{}: effective_until is not after effective_from",
+                    v.id, v.version
+                ),
+            ));
+        }
+    }
+    for pair in versions.windows(2) {
+        let ((_, earlier), (j, later)) = (&pair[0], &pair[1]);
+        if earlier
+            .effective_until
+            .is_none_or(|until| until > later.effective_from)
+        {
+            return Err(RulesError::new(
+                FILE,
+                format!("categories[{j}].effective_from"),
+                format!(
+                    "{} v{} must end on or before v{} starts",
+                    earlier.id, earlier.version, later.version
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -273,9 +358,13 @@ mod tests {
         s.parse().expect("valid date")
     }
 
+    fn builtin() -> Catalog {
+        Catalog::for_tests()
+    }
+
     #[test]
     fn builtin_catalogue_is_valid_and_has_every_category() {
-        let c = Catalog::builtin();
+        let c = builtin();
         for (cat, versions) in [
             ("healthcare", 3),
             ("stem", 2),
@@ -295,7 +384,7 @@ mod tests {
 
     #[test]
     fn version_in_force_follows_effective_dates() {
-        let c = Catalog::builtin();
+        let c = builtin();
         let h = id("healthcare");
         assert_eq!(
             c.in_force(&h, date("2023-06-28")).map(|v| v.version),
@@ -319,7 +408,7 @@ mod tests {
 
     #[test]
     fn lists_have_their_published_sizes() {
-        let c = Catalog::builtin();
+        let c = builtin();
         let size = |id: &str, v| {
             c.get(&CategoryId::parse(id).expect("id"), v)
                 .map(|v| v.occupations.len())
@@ -339,7 +428,7 @@ mod tests {
 
     #[test]
     fn experience_rule_changes_on_2026_02_18() {
-        let c = Catalog::builtin();
+        let c = builtin();
         let before = c.experience_rule(date("2026-02-17"));
         assert_eq!((before.min_months, before.continuous), (6, true));
         let after = c.experience_rule(date("2026-02-18"));
@@ -350,18 +439,26 @@ mod tests {
     fn overlapping_versions_are_rejected() {
         let json = r#"{"experience_rules": [{"effective_from": "2023-01-01", "min_months": 6, "continuous": true, "window_years": 3}],
             "categories": [
-            {"id": "x", "version": 1, "name": "X", "effective_from": "2023-01-01", "effective_until": "2024-06-01", "requirement": "french_language"},
-            {"id": "x", "version": 2, "name": "X", "effective_from": "2024-01-01", "effective_until": null, "requirement": "french_language"}]}"#;
-        assert!(Catalog::from_json(json).is_err());
+            {"id": "x", "version": 1, "name": "X", "effective_from": "2023-01-01", "effective_until": "2024-06-01", "requirement": "french_language", "french_nclc_min": 7},
+            {"id": "x", "version": 2, "name": "X", "effective_from": "2024-01-01", "effective_until": null, "requirement": "french_language", "french_nclc_min": 7}]}"#;
+        let err = Catalog::from_json(json).expect_err("overlap");
+        assert_eq!(
+            (err.file.as_str(), err.path.as_str()),
+            ("categories.json", "categories[1].effective_from")
+        );
+        assert!(
+            err.message.contains("x v1 must end on or before v2 starts"),
+            "{err}"
+        );
     }
 
     #[test]
     fn unknown_category_names_the_field() {
-        let err = Catalog::builtin()
+        let err = builtin()
             .resolve_id("filter.category_id", "plumbing")
             .expect_err("unknown");
         assert_eq!(err.violations[0].field, "filter.category_id");
         assert!(err.violations[0].description.contains("healthcare"));
-        assert!(Catalog::builtin().resolve_id("f", "Health Care").is_err());
+        assert!(builtin().resolve_id("f", "Health Care").is_err());
     }
 }

@@ -1,61 +1,101 @@
 //! The Comprehensive Ranking System, with the rules in force on a date (`data/crs.json`).
 
-use std::sync::LazyLock;
-
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::experience::{self, Window};
-use crate::language::{Language, LanguageResult};
+use crate::language::{AbilityLevels, Language, LanguageResult, MAX_CLB};
 use crate::profile::{CanadianEducation, EducationLevel, Profile};
+use crate::reason::wire_codes;
+use crate::rules::{self, Dated, EffectiveFrom, Rules, RulesError, Tier, tier_points};
 
-#[derive(Deserialize)]
-struct Pair {
-    with_spouse: Vec<u32>,
-    without_spouse: Vec<u32>,
+const FILE: &str = "crs.json";
+
+/// One value for a candidate scored with an accompanying spouse, one for a candidate scored without.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pair<T> {
+    with_spouse: T,
+    without_spouse: T,
 }
 
-impl Pair {
-    fn get(&self, with_spouse: bool, i: usize) -> u32 {
-        let t = if with_spouse {
+impl<T> Pair<T> {
+    fn pick(&self, with_spouse: bool) -> &T {
+        if with_spouse {
             &self.with_spouse
         } else {
             &self.without_spouse
-        };
-        t[i.min(t.len() - 1)]
+        }
     }
 }
 
-#[derive(Deserialize)]
+/// The entry for `i`; past the end of the table, the last entry ("5 years or more", "CLB 10 or more").
+fn at<const N: usize>(table: &[u32; N], i: usize) -> u32 {
+    table[i.min(N - 1)]
+}
+
+/// The sum over the four abilities of a per-CLB table.
+fn per_ability<const N: usize>(table: &[u32; N], levels: &AbilityLevels) -> u32 {
+    levels
+        .all()
+        .iter()
+        .map(|l| at(table, usize::from(*l)))
+        .sum()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgeTable {
+    /// The age of the first entry; younger scores as this age.
+    from: i32,
+    with_spouse: [u32; 29],
+    without_spouse: [u32; 29],
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SecondLanguage {
-    points: Vec<u32>,
+    points: [u32; 11],
     cap_with_spouse: u32,
     cap_without_spouse: u32,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SpouseTables {
-    education: Vec<u32>,
-    language_per_ability: Vec<u32>,
+    cap: u32,
+    education: [u32; 8],
+    language_per_ability: [u32; 11],
     language_cap: u32,
-    canadian_work: Vec<u32>,
+    canadian_work: [u32; 6],
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Transferability {
     bundle_cap: u32,
     total_cap: u32,
-    language_clb7: [u32; 3],
-    language_clb9: [u32; 3],
+    /// The class (0, 1 or 2) of each education level.
+    education_class: [usize; 8],
+    /// The class of 0, 1, 2 and 3 or more years of foreign work.
+    foreign_work_class: [usize; 4],
+    language: [Tier<[u32; 3]>; 2],
     canadian_work_1_year: [u32; 3],
     canadian_work_2_years: [u32; 3],
-    certificate_clb5: u32,
-    certificate_clb7: u32,
+    certificate: [Tier<u32>; 2],
     certificate_cap: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrenchBonus {
+    french_min_nclc: u8,
+    english_min_clb: u8,
 }
 
 /// The additional points in force from a date.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AdditionalRules {
     pub effective_from: NaiveDate,
     pub job_offer_major_group_00: u32,
@@ -66,45 +106,184 @@ pub struct AdditionalRules {
     pub french_without_english: u32,
     pub sibling: u32,
     pub provincial_nomination: u32,
-    #[serde(default)]
-    pub note: String,
 }
 
-#[derive(Deserialize)]
-struct Rules {
-    age: Pair,
-    education: Pair,
-    first_language: Pair,
+impl EffectiveFrom for AdditionalRules {
+    fn effective_from(&self) -> NaiveDate {
+        self.effective_from
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CrsTables {
+    age: AgeTable,
+    core_cap: Pair<u32>,
+    experience_window_years: u32,
+    education: Pair<[u32; 8]>,
+    first_language: Pair<[u32; 11]>,
     second_language: SecondLanguage,
-    canadian_work: Pair,
+    canadian_work: Pair<[u32; 6]>,
     spouse: SpouseTables,
     transferability: Transferability,
+    french_bonus: FrenchBonus,
     additional_cap: u32,
     total_cap: u32,
-    additional_rules: Vec<AdditionalRules>,
+    additional_rules: Dated<AdditionalRules>,
 }
 
-static RULES: LazyLock<Rules> = LazyLock::new(|| {
-    let mut r: Rules = serde_json::from_str(include_str!("../data/crs.json"))
-        .unwrap_or_else(|e| panic!("the built-in data/crs.json is invalid: {e}"));
-    r.additional_rules.sort_by_key(|a| a.effective_from);
-    r
-});
+/// The CRS grid and its dated additional points, checked (`data/crs.json`).
+#[derive(Debug, Clone)]
+pub struct CrsRules {
+    t: CrsTables,
+}
 
-/// The additional-points rules in force on `date`.
-pub fn additional_rules_on(date: NaiveDate) -> &'static AdditionalRules {
-    let rules = &RULES.additional_rules;
-    rules
-        .iter()
-        .rev()
-        .find(|r| r.effective_from <= date)
-        .unwrap_or(&rules[0])
+impl CrsRules {
+    /// Reads and checks `crs.json`.
+    pub fn from_json(json: &str) -> Result<Self, RulesError> {
+        let t: CrsTables = rules::parse(FILE, json)?;
+        t.check()?;
+        Ok(Self { t })
+    }
+
+    /// The additional-points rules in force on `date`.
+    pub fn additional_rules_on(&self, date: NaiveDate) -> &AdditionalRules {
+        self.t.additional_rules.on(date)
+    }
+}
+
+impl CrsTables {
+    fn check(&self) -> Result<(), RulesError> {
+        rules::check_range(FILE, "age.from", self.age.from, 0..=100)?;
+        let window = self.experience_window_years;
+        rules::check_range(FILE, "experience_window_years", window, 1..=50)?;
+        self.check_core()?;
+        self.check_spouse()?;
+        self.check_transferability()?;
+        self.check_additional()
+    }
+
+    /// Every entry of a core table within the core cap of its column.
+    fn check_core(&self) -> Result<(), RulesError> {
+        for (column, ws) in [("with_spouse", true), ("without_spouse", false)] {
+            let cap = *self.core_cap.pick(ws);
+            rules::check_range(FILE, format!("core_cap.{column}"), cap, 0..=self.total_cap)?;
+            let age = if ws {
+                &self.age.with_spouse
+            } else {
+                &self.age.without_spouse
+            };
+            for (table, points) in [
+                ("age", &age[..]),
+                ("education", &self.education.pick(ws)[..]),
+                ("first_language", &self.first_language.pick(ws)[..]),
+                ("canadian_work", &self.canadian_work.pick(ws)[..]),
+            ] {
+                rules::check_table_at_most(FILE, &format!("{table}.{column}"), points, cap)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_spouse(&self) -> Result<(), RulesError> {
+        let s = &self.spouse;
+        rules::check_range(FILE, "spouse.cap", s.cap, 0..=self.total_cap)?;
+        rules::check_range(FILE, "spouse.language_cap", s.language_cap, 0..=s.cap)?;
+        rules::check_table_at_most(FILE, "spouse.education", &s.education, s.cap)?;
+        rules::check_table_at_most(
+            FILE,
+            "spouse.language_per_ability",
+            &s.language_per_ability,
+            s.language_cap,
+        )?;
+        rules::check_table_at_most(FILE, "spouse.canadian_work", &s.canadian_work, s.cap)
+    }
+
+    fn check_additional(&self) -> Result<(), RulesError> {
+        let f = &self.french_bonus;
+        let nclc = f.french_min_nclc;
+        rules::check_range(FILE, "french_bonus.french_min_nclc", nclc, 1..=MAX_CLB)?;
+        let clb = f.english_min_clb;
+        rules::check_range(FILE, "french_bonus.english_min_clb", clb, 1..=MAX_CLB)?;
+        let cap = self.additional_cap;
+        rules::check_range(FILE, "additional_cap", cap, 0..=self.total_cap)?;
+        self.additional_rules
+            .check_order(FILE, "additional_rules")?;
+        for (i, a) in self.additional_rules.iter().enumerate() {
+            let points = [
+                a.job_offer_major_group_00,
+                a.job_offer_other,
+                a.canadian_study_1_2_years,
+                a.canadian_study_3_years,
+                a.french_with_english,
+                a.french_without_english,
+                a.sibling,
+                a.provincial_nomination,
+            ];
+            if points.iter().any(|p| *p > cap) {
+                return Err(RulesError::new(
+                    FILE,
+                    format!("additional_rules[{i}]"),
+                    format!("a value is more than additional_cap ({cap})"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_transferability(&self) -> Result<(), RulesError> {
+        let t = &self.transferability;
+        rules::check_range(
+            FILE,
+            "transferability.bundle_cap",
+            t.bundle_cap,
+            0..=t.total_cap,
+        )?;
+        rules::check_range(
+            FILE,
+            "transferability.certificate_cap",
+            t.certificate_cap,
+            0..=t.total_cap,
+        )?;
+        for (name, classes) in [
+            ("education_class", &t.education_class[..]),
+            ("foreign_work_class", &t.foreign_work_class[..]),
+        ] {
+            for (i, class) in classes.iter().enumerate() {
+                rules::check_range(FILE, format!("transferability.{name}[{i}]"), *class, 0..=2)?;
+            }
+        }
+        rules::check_tiers(FILE, "transferability.language", &t.language)?;
+        rules::check_tiers(FILE, "transferability.certificate", &t.certificate)
+    }
+}
+
+wire_codes! {
+    /// The factor a line of the score is for.
+    pub enum CrsLineCode {
+        Age => "AGE",
+        Education => "EDUCATION",
+        FirstLanguage => "FIRST_LANGUAGE",
+        SecondLanguage => "SECOND_LANGUAGE",
+        CanadianWork => "CANADIAN_WORK",
+        SpouseEducation => "SPOUSE_EDUCATION",
+        SpouseLanguage => "SPOUSE_LANGUAGE",
+        SpouseCanadianWork => "SPOUSE_CANADIAN_WORK",
+        EducationTransferability => "EDUCATION_TRANSFERABILITY",
+        ForeignWorkTransferability => "FOREIGN_WORK_TRANSFERABILITY",
+        CertificateOfQualification => "CERTIFICATE_OF_QUALIFICATION",
+        ProvincialNomination => "PROVINCIAL_NOMINATION",
+        ArrangedEmployment => "ARRANGED_EMPLOYMENT",
+        CanadianStudy => "CANADIAN_STUDY",
+        Sibling => "SIBLING",
+        French => "FRENCH",
+    }
 }
 
 /// One line of a section: a factor and its points.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrsLine {
-    pub code: &'static str,
+    pub code: CrsLineCode,
     pub label: String,
     pub points: u32,
 }
@@ -124,7 +303,7 @@ impl CrsSection {
         }
     }
 
-    fn line(&mut self, code: &'static str, label: impl Into<String>, points: u32) {
+    fn line(&mut self, code: CrsLineCode, label: impl Into<String>, points: u32) {
         self.lines.push(CrsLine {
             code,
             label: label.into(),
@@ -155,6 +334,7 @@ pub struct CrsScore {
 
 /// The facts about a candidate that the CRS uses, on a date.
 struct Facts<'a> {
+    as_of: NaiveDate,
     with_spouse: bool,
     age: i32,
     first: Option<&'a LanguageResult>,
@@ -164,9 +344,25 @@ struct Facts<'a> {
     notes: Vec<String>,
 }
 
+impl Facts<'_> {
+    /// The first official language's levels, or none.
+    fn first_levels(&self) -> AbilityLevels {
+        self.first.map(|l| l.levels).unwrap_or_default()
+    }
+
+    /// The valid result in `language`, first or second official language.
+    fn in_language(&self, language: Language) -> Option<&LanguageResult> {
+        [self.first, self.second]
+            .into_iter()
+            .flatten()
+            .find(|l| l.language == language)
+    }
+}
+
 /// Skilled work (TEER 0 to 3) counted for the CRS, in the window before `as_of`.
-fn facts(profile: &Profile, as_of: NaiveDate, window_years: u32) -> Facts<'_> {
-    let w = Window::years_before(as_of, window_years);
+fn facts<'p>(profile: &'p Profile, as_of: NaiveDate, rules: &Rules) -> Facts<'p> {
+    let ft = rules.programs.full_time();
+    let w = Window::years_before(as_of, rules.crs.t.experience_window_years);
     let canadian = profile
         .work_history
         .iter()
@@ -182,16 +378,20 @@ fn facts(profile: &Profile, as_of: NaiveDate, window_years: u32) -> Facts<'_> {
         ("second", &profile.second_language, second),
     ] {
         if given.is_some() && valid.is_none() {
-            notes.push(format!("the {name} official language result is not valid on {as_of} (tests are valid for two years) and scores nothing"));
+            notes.push(format!(
+                "the {name} official language result is not valid on {as_of} ({}) and scores nothing",
+                rules.language.validity_text()
+            ));
         }
     }
     Facts {
+        as_of,
         with_spouse: profile.scored_with_spouse(),
         age: profile.age_on(as_of),
         first,
         second,
-        canadian_years: experience::whole_years(experience::hours(canadian, w)),
-        foreign_years: experience::whole_years(experience::hours(foreign, w)),
+        canadian_years: ft.whole_years(experience::hours(canadian, w, ft)),
+        foreign_years: ft.whole_years(experience::hours(foreign, w, ft)),
         notes,
     }
 }
@@ -205,251 +405,246 @@ fn levels_text(l: &LanguageResult) -> String {
     )
 }
 
-fn clb(level: u8) -> usize {
-    usize::from(level.min(10))
+fn years_index(years: u32) -> usize {
+    usize::try_from(years).unwrap_or(usize::MAX)
 }
 
-/// 0: secondary or less; 1: one credential of a year or more; 2: two or more, master's, doctoral.
-fn education_class(e: Option<EducationLevel>) -> usize {
-    match e {
-        None | Some(EducationLevel::LessThanSecondary | EducationLevel::Secondary) => 0,
-        Some(
-            EducationLevel::OneYearPostSecondary
-            | EducationLevel::TwoYearPostSecondary
-            | EducationLevel::Bachelors,
-        ) => 1,
-        Some(_) => 2,
-    }
-}
-
-/// The CRS score on `as_of`, by the rules in force that day; experience counts over the window of
-/// `data/programs.json`.
-pub fn score(profile: &Profile, as_of: NaiveDate) -> CrsScore {
-    let r = &*RULES;
-    let f = facts(
-        profile,
-        as_of,
-        crate::programs::RULES.crs_experience_window_years,
-    );
-    let ws = f.with_spouse;
-
-    let mut core = CrsSection::new(if ws { 460 } else { 500 });
-    let age_index = usize::try_from(f.age.clamp(17, 45) - 17).unwrap_or(0);
-    core.line("AGE", format!("age {}", f.age), r.age.get(ws, age_index));
-    let edu = profile.education.map_or(0, EducationLevel::index);
-    core.line(
-        "EDUCATION",
-        format!(
-            "education: {}",
-            profile
-                .education
-                .map_or("none given", EducationLevel::label)
-        ),
-        r.education.get(ws, edu),
-    );
-    if let Some(first) = f.first {
-        let points: u32 = first
-            .levels
-            .all()
-            .iter()
-            .map(|l| r.first_language.get(ws, clb(*l)))
-            .sum();
-        core.line(
-            "FIRST_LANGUAGE",
-            format!("first official language, CLB {}", levels_text(first)),
-            points,
-        );
-    }
-    if let Some(second) = f.second {
-        let cap = if ws {
-            r.second_language.cap_with_spouse
+impl CrsTables {
+    /// Section A: age, education, official languages and Canadian work.
+    fn core(&self, profile: &Profile, f: &Facts<'_>) -> CrsSection {
+        let ws = f.with_spouse;
+        let mut core = CrsSection::new(*self.core_cap.pick(ws));
+        let age = if ws {
+            &self.age.with_spouse
         } else {
-            r.second_language.cap_without_spouse
+            &self.age.without_spouse
         };
-        let points: u32 = second
-            .levels
-            .all()
-            .iter()
-            .map(|l| r.second_language.points[clb(*l)])
-            .sum();
+        let age_index = usize::try_from(f.age - self.age.from).unwrap_or(0);
         core.line(
-            "SECOND_LANGUAGE",
-            format!(
-                "second official language, CLB {} (at most {cap})",
-                levels_text(second)
-            ),
-            points.min(cap),
+            CrsLineCode::Age,
+            format!("age {}", f.age),
+            at(age, age_index),
         );
+        core.line(
+            CrsLineCode::Education,
+            format!(
+                "education: {}",
+                profile
+                    .education
+                    .map_or("none given", EducationLevel::label)
+            ),
+            at(
+                self.education.pick(ws),
+                profile.education.map_or(0, EducationLevel::index),
+            ),
+        );
+        if let Some(first) = f.first {
+            core.line(
+                CrsLineCode::FirstLanguage,
+                format!("first official language, CLB {}", levels_text(first)),
+                per_ability(self.first_language.pick(ws), &first.levels),
+            );
+        }
+        if let Some(second) = f.second {
+            let s = &self.second_language;
+            let cap = if ws {
+                s.cap_with_spouse
+            } else {
+                s.cap_without_spouse
+            };
+            core.line(
+                CrsLineCode::SecondLanguage,
+                format!(
+                    "second official language, CLB {} (at most {cap})",
+                    levels_text(second)
+                ),
+                per_ability(&s.points, &second.levels).min(cap),
+            );
+        }
+        core.line(
+            CrsLineCode::CanadianWork,
+            format!("{} year(s) of Canadian skilled work", f.canadian_years),
+            at(self.canadian_work.pick(ws), years_index(f.canadian_years)),
+        );
+        core.close()
     }
-    core.line(
-        "CANADIAN_WORK",
-        format!("{} year(s) of Canadian skilled work", f.canadian_years),
-        r.canadian_work.get(ws, f.canadian_years as usize),
-    );
-    let core = core.close();
 
-    let mut spouse = CrsSection::new(40);
-    if let (true, Some(s)) = (ws, profile.spouse.as_ref()) {
-        let t = &r.spouse;
-        spouse.line(
-            "SPOUSE_EDUCATION",
+    /// Section B: the accompanying spouse's education, language and Canadian work.
+    fn spouse(&self, profile: &Profile, f: &Facts<'_>) -> CrsSection {
+        let t = &self.spouse;
+        let mut section = CrsSection::new(t.cap);
+        let Some(s) = profile.spouse.as_ref().filter(|_| f.with_spouse) else {
+            return section.close();
+        };
+        section.line(
+            CrsLineCode::SpouseEducation,
             format!(
                 "spouse's education: {}",
                 s.education.map_or("none given", EducationLevel::label)
             ),
-            t.education[s.education.map_or(0, EducationLevel::index)],
+            at(&t.education, s.education.map_or(0, EducationLevel::index)),
         );
-        let lang = s
+        let language = s
             .language
             .as_ref()
-            .filter(|l| l.valid_on(as_of))
-            .map_or(0, |l| {
-                l.levels
-                    .all()
-                    .iter()
-                    .map(|x| t.language_per_ability[clb(*x)])
-                    .sum::<u32>()
-            })
+            .filter(|l| l.valid_on(f.as_of))
+            .map_or(0, |l| per_ability(&t.language_per_ability, &l.levels))
             .min(t.language_cap);
-        spouse.line("SPOUSE_LANGUAGE", "spouse's first official language", lang);
-        let years = (s.canadian_work_years as usize).min(t.canadian_work.len() - 1);
-        spouse.line(
-            "SPOUSE_CANADIAN_WORK",
+        section.line(
+            CrsLineCode::SpouseLanguage,
+            "spouse's first official language",
+            language,
+        );
+        section.line(
+            CrsLineCode::SpouseCanadianWork,
             format!("spouse's Canadian work, {} year(s)", s.canadian_work_years),
-            t.canadian_work[years],
+            at(&t.canadian_work, years_index(s.canadian_work_years)),
         );
+        section.close()
     }
-    let spouse = spouse.close();
 
-    let t = &r.transferability;
-    let levels = f.first.map(|l| l.levels).unwrap_or_default();
-    let lang_points = |table: &[u32; 3], class: usize| {
-        if levels.all_at_least(9) {
-            t.language_clb9[class]
-        } else if levels.all_at_least(7) {
-            table[class]
-        } else {
-            0
-        }
-    };
-    let work_points = |class: usize| match f.canadian_years {
-        0 => 0,
-        1 => t.canadian_work_1_year[class],
-        _ => t.canadian_work_2_years[class],
-    };
-    let edu_class = education_class(profile.education);
-    let foreign_class = match f.foreign_years {
-        0 => 0,
-        1 | 2 => 1,
-        _ => 2,
-    };
-    let mut transferability = CrsSection::new(t.total_cap);
-    let education_bundle =
-        (lang_points(&t.language_clb7, edu_class) + work_points(edu_class)).min(t.bundle_cap);
-    transferability.line(
-        "EDUCATION_TRANSFERABILITY",
-        "education with language and Canadian work (at most 50)",
-        education_bundle,
-    );
-    let foreign_bundle = (lang_points(&t.language_clb7, foreign_class)
-        + work_points(foreign_class))
-    .min(t.bundle_cap);
-    transferability.line(
-        "FOREIGN_WORK_TRANSFERABILITY",
-        format!(
-            "{} year(s) of foreign skilled work with language and Canadian work (at most 50)",
-            f.foreign_years
-        ),
-        foreign_bundle,
-    );
-    if profile.certificate_of_qualification {
-        let points = if levels.all_at_least(7) {
-            t.certificate_clb7
-        } else if levels.all_at_least(5) {
-            t.certificate_clb5
-        } else {
-            0
+    /// Section C: education and foreign work, each with language or Canadian work, and a trade certificate.
+    fn transferability(&self, profile: &Profile, f: &Facts<'_>) -> CrsSection {
+        let t = &self.transferability;
+        let levels = f.first_levels();
+        let bundle = |class: usize| {
+            let of_class = |points: &[u32; 3]| points.get(class).copied().unwrap_or(0);
+            let language = of_class(&tier_points(&t.language, levels.min()));
+            let work = match f.canadian_years {
+                0 => 0,
+                1 => of_class(&t.canadian_work_1_year),
+                _ => of_class(&t.canadian_work_2_years),
+            };
+            (language + work).min(t.bundle_cap)
         };
-        transferability.line(
-            "CERTIFICATE_OF_QUALIFICATION",
-            "certificate of qualification with language",
-            points.min(t.certificate_cap),
-        );
-    }
-    let transferability = transferability.close();
-
-    let a = additional_rules_on(as_of);
-    let mut additional = CrsSection::new(r.additional_cap);
-    if profile.provincial_nomination {
-        additional.line(
-            "PROVINCIAL_NOMINATION",
-            "provincial or territorial nomination",
-            a.provincial_nomination,
-        );
-    }
-    if let Some(noc) = &profile.job_offer {
-        let points = if noc.starts_with("00") {
-            a.job_offer_major_group_00
-        } else if noc.is_skilled() {
-            a.job_offer_other
-        } else {
-            0
-        };
-        let label = if points == 0 && a.job_offer_other == 0 {
+        let education_class = t.education_class[profile.education.map_or(0, EducationLevel::index)];
+        let foreign_class =
+            t.foreign_work_class[years_index(f.foreign_years).min(t.foreign_work_class.len() - 1)];
+        let mut section = CrsSection::new(t.total_cap);
+        section.line(
+            CrsLineCode::EducationTransferability,
             format!(
-                "job offer ({noc}): no points under the rules in force from {}",
-                a.effective_from
-            )
-        } else {
-            format!("job offer ({noc})")
-        };
-        additional.line("ARRANGED_EMPLOYMENT", label, points);
-    }
-    let study = match profile.canadian_education {
-        CanadianEducation::None => 0,
-        CanadianEducation::OneYear | CanadianEducation::TwoYear => a.canadian_study_1_2_years,
-        CanadianEducation::ThreeYearOrMore => a.canadian_study_3_years,
-    };
-    if study > 0 {
-        additional.line(
-            "CANADIAN_STUDY",
-            "post-secondary education in Canada",
-            study,
+                "education with language and Canadian work (at most {})",
+                t.bundle_cap
+            ),
+            bundle(education_class),
         );
-    }
-    if profile.sibling_in_canada && a.sibling > 0 {
-        additional.line("SIBLING", "brother or sister in Canada", a.sibling);
-    }
-    let by_language = |lang: Language| {
-        [f.first, f.second]
-            .into_iter()
-            .flatten()
-            .find(|l| l.language == lang)
-    };
-    if let Some(french) = by_language(Language::French).filter(|l| l.levels.all_at_least(7)) {
-        let english_ok = by_language(Language::English).is_some_and(|l| l.levels.all_at_least(5));
-        let points = if english_ok {
-            a.french_with_english
-        } else {
-            a.french_without_english
-        };
-        if points > 0 {
-            let _ = french;
-            additional.line(
-                "FRENCH",
-                if english_ok {
-                    "NCLC 7+ in French and CLB 5+ in English"
-                } else {
-                    "NCLC 7+ in French, CLB 4 or less or no English"
-                },
-                points,
+        section.line(
+            CrsLineCode::ForeignWorkTransferability,
+            format!(
+                "{} year(s) of foreign skilled work with language and Canadian work (at most {})",
+                f.foreign_years, t.bundle_cap
+            ),
+            bundle(foreign_class),
+        );
+        if profile.certificate_of_qualification {
+            section.line(
+                CrsLineCode::CertificateOfQualification,
+                "certificate of qualification with language",
+                tier_points(&t.certificate, levels.min()).min(t.certificate_cap),
             );
         }
+        section.close()
     }
-    let additional = additional.close();
 
+    /// Section D: nomination, job offer, study in Canada, sibling and French, by the rules in force.
+    fn additional(&self, profile: &Profile, f: &Facts<'_>, a: &AdditionalRules) -> CrsSection {
+        let mut section = CrsSection::new(self.additional_cap);
+        if profile.provincial_nomination {
+            section.line(
+                CrsLineCode::ProvincialNomination,
+                "provincial or territorial nomination",
+                a.provincial_nomination,
+            );
+        }
+        if let Some(noc) = &profile.job_offer {
+            let points = if noc.starts_with("00") {
+                a.job_offer_major_group_00
+            } else if noc.is_skilled() {
+                a.job_offer_other
+            } else {
+                0
+            };
+            let label = if points == 0 && a.job_offer_other == 0 {
+                format!(
+                    "job offer ({noc}): no points under the rules in force from {}",
+                    a.effective_from
+                )
+            } else {
+                format!("job offer ({noc})")
+            };
+            section.line(CrsLineCode::ArrangedEmployment, label, points);
+        }
+        let study = match profile.canadian_education {
+            CanadianEducation::None => 0,
+            CanadianEducation::OneYear | CanadianEducation::TwoYear => a.canadian_study_1_2_years,
+            CanadianEducation::ThreeYearOrMore => a.canadian_study_3_years,
+        };
+        if study > 0 {
+            section.line(
+                CrsLineCode::CanadianStudy,
+                "post-secondary education in Canada",
+                study,
+            );
+        }
+        if profile.sibling_in_canada && a.sibling > 0 {
+            section.line(
+                CrsLineCode::Sibling,
+                "brother or sister in Canada",
+                a.sibling,
+            );
+        }
+        self.french_line(&mut section, f, a);
+        section.close()
+    }
+
+    /// French at the bonus level, with or without English at its level.
+    fn french_line(&self, section: &mut CrsSection, f: &Facts<'_>, a: &AdditionalRules) {
+        let b = &self.french_bonus;
+        let french = f
+            .in_language(Language::French)
+            .is_some_and(|l| l.levels.all_at_least(b.french_min_nclc));
+        if !french {
+            return;
+        }
+        let english = f
+            .in_language(Language::English)
+            .is_some_and(|l| l.levels.all_at_least(b.english_min_clb));
+        let (points, label) = if english {
+            (
+                a.french_with_english,
+                format!(
+                    "NCLC {}+ in French and CLB {}+ in English",
+                    b.french_min_nclc, b.english_min_clb
+                ),
+            )
+        } else {
+            (
+                a.french_without_english,
+                format!(
+                    "NCLC {}+ in French, CLB {} or less or no English",
+                    b.french_min_nclc,
+                    b.english_min_clb - 1
+                ),
+            )
+        };
+        if points > 0 {
+            section.line(CrsLineCode::French, label, points);
+        }
+    }
+}
+
+/// The CRS score on `as_of`, by the rules in force that day.
+pub fn score(profile: &Profile, as_of: NaiveDate, rules: &Rules) -> CrsScore {
+    let t = &rules.crs.t;
+    let f = facts(profile, as_of, rules);
+    let a = rules.crs.additional_rules_on(as_of);
+    let core = t.core(profile, &f);
+    let spouse = t.spouse(profile, &f);
+    let transferability = t.transferability(profile, &f);
+    let additional = t.additional(profile, &f, a);
     let total =
-        (core.points + spouse.points + transferability.points + additional.points).min(r.total_cap);
+        (core.points + spouse.points + transferability.points + additional.points).min(t.total_cap);
     CrsScore {
         total,
         core,

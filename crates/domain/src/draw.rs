@@ -172,6 +172,11 @@ impl Selection {
 pub struct RoundType {
     pub selection: Selection,
     pub name: String,
+    /// The label names a round type this build's catalogue does not know (a category IRCC invented after the
+    /// release, or a version of a category not yet in the catalogue). The selection is what the label reads as:
+    /// a category id derived from the label and the version it carries, or General when it does not read as a
+    /// category. Such a round is kept and served; its rules are unknown, so invitations in it cannot be judged.
+    pub uncatalogued: bool,
 }
 
 /// The number of candidates in the pool with a CRS score in `min_score..=max_score`.
@@ -241,6 +246,9 @@ pub struct DrawDraft {
     /// Empty: the programs of the round's kind.
     pub eligible_programs: Vec<Program>,
     pub pool_distribution: Option<PoolDistribution>,
+    /// The round type is not in the catalogue (see [`RoundType::uncatalogued`]): a category round's id and version
+    /// are taken as given (the version must be given) instead of being checked against the catalogue.
+    pub uncatalogued: bool,
 }
 
 impl DrawDraft {
@@ -298,7 +306,11 @@ impl DrawDraft {
                 Ok(Draw {
                     number,
                     held_at,
-                    round_type: RoundType { selection, name },
+                    round_type: RoundType {
+                        selection,
+                        name,
+                        uncatalogued: self.uncatalogued,
+                    },
                     invitations: self.invitations,
                     minimum_crs: self.minimum_crs,
                     tie_break_at: self.tie_break_at,
@@ -351,6 +363,22 @@ impl DrawDraft {
                         "is required for a CATEGORY round",
                     ));
                     return None;
+                }
+                if self.uncatalogued {
+                    let id = CategoryId::parse(&self.category_id)
+                        .map_err(|e| v.push(FieldViolation::new("round_type.category_id", e)))
+                        .ok()?;
+                    if self.category_version == 0 {
+                        v.push(FieldViolation::new(
+                            "round_type.category_version",
+                            "is required for a category the catalogue does not know",
+                        ));
+                        return None;
+                    }
+                    return Some(Selection::Category(CategoryRef {
+                        id,
+                        version: self.category_version,
+                    }));
                 }
                 let id = catalog
                     .resolve_id("round_type.category_id", &self.category_id)
@@ -438,7 +466,7 @@ mod tests {
 
     #[test]
     fn a_category_round_takes_the_version_in_force_and_defaults() {
-        let d = draft().complete(Catalog::builtin()).expect("valid");
+        let d = draft().complete(&Catalog::for_tests()).expect("valid");
         assert_eq!(
             d.round_type.selection,
             Selection::Category(CategoryRef {
@@ -462,7 +490,7 @@ mod tests {
             category_id: "plumbing".into(),
             ..draft()
         };
-        let err = bad.complete(Catalog::builtin()).expect_err("invalid");
+        let err = bad.complete(&Catalog::for_tests()).expect_err("invalid");
         let fields: Vec<&str> = err.violations.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -481,14 +509,14 @@ mod tests {
             category_version: 9,
             ..draft()
         }
-        .complete(Catalog::builtin())
+        .complete(&Catalog::for_tests())
         .expect_err("no v9");
         assert_eq!(err.violations[0].field, "round_type.category_version");
         let err = DrawDraft {
             tie_break_at: Some("2023-06-29T00:00:00Z".parse().expect("time")),
             ..draft()
         }
-        .complete(Catalog::builtin())
+        .complete(&Catalog::for_tests())
         .expect_err("late tie-break");
         assert_eq!(err.violations[0].field, "tie_break_at");
     }
@@ -500,7 +528,7 @@ mod tests {
             category_id: String::new(),
             ..draft()
         }
-        .complete(Catalog::builtin())
+        .complete(&Catalog::for_tests())
         .expect_err("no program");
         assert_eq!(err.violations[0].field, "round_type.program");
     }

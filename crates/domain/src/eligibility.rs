@@ -2,11 +2,13 @@
 
 use chrono::NaiveDate;
 
-use crate::category::{Catalog, CategoryVersion, Requirement};
-use crate::experience::{self, HOURS_PER_MONTH, Window};
+use crate::category::{CategoryVersion, Requirement};
+use crate::experience::{self, Window};
 use crate::language::Language;
 use crate::profile::{NocCode, Profile};
-use crate::programs::{self, ProgramEligibility, Reason};
+use crate::programs::{self, ProgramEligibility};
+use crate::reason::{Reason, ReasonCode};
+use crate::rules::Rules;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CategoryEligibility<'c> {
@@ -29,7 +31,7 @@ pub struct Eligibility<'c> {
 fn federal_program_reason(programs: &[ProgramEligibility]) -> Option<Reason> {
     (!programs.iter().any(|p| p.eligible)).then(|| {
         Reason::new(
-            "NO_FEDERAL_PROGRAM",
+            ReasonCode::NoFederalProgram,
             "a category round needs eligibility for FSWP, FSTP or CEC, and none is met",
         )
     })
@@ -41,15 +43,16 @@ pub fn check_category<'c>(
     category: &'c CategoryVersion,
     as_of: NaiveDate,
     programs: &[ProgramEligibility],
-    catalog: &Catalog,
+    rules: &Rules,
 ) -> CategoryEligibility<'c> {
     let mut reasons: Vec<Reason> = federal_program_reason(programs).into_iter().collect();
     let mut qualifying_noc = None;
     match category.requirement {
         Requirement::Occupation => {
-            let rule = catalog.experience_rule(as_of);
+            let rule = rules.catalog.experience_rule(as_of);
+            let ft = rules.programs.full_time();
             let w = Window::years_before(as_of, rule.window_years);
-            let needed = f64::from(rule.min_months) * HOURS_PER_MONTH;
+            let needed = f64::from(rule.min_months) * ft.hours_per_month();
             let listed = |noc: &NocCode| category.occupations.iter().any(|o| &o.noc == noc);
             let mut best: Option<(&NocCode, f64)> = None;
             for o in &category.occupations {
@@ -58,9 +61,9 @@ pub fn check_category<'c>(
                     .iter()
                     .filter(|e| e.noc == o.noc && (e.in_canada || !category.in_canada_only));
                 let h = if rule.continuous {
-                    experience::longest_continuous_hours(jobs, w)
+                    experience::longest_continuous_hours(jobs, w, ft)
                 } else {
-                    experience::hours(jobs, w)
+                    experience::hours(jobs, w, ft)
                 };
                 if best.is_none_or(|(_, b)| h > b) {
                     best = Some((&o.noc, h));
@@ -71,7 +74,7 @@ pub fn check_category<'c>(
                 _ => {
                     let any_listed = profile.work_history.iter().any(|e| listed(&e.noc));
                     reasons.push(Reason::new(
-                        if any_listed { "CATEGORY_EXPERIENCE" } else { "CATEGORY_OCCUPATION" },
+                        if any_listed { ReasonCode::CategoryExperience } else { ReasonCode::CategoryOccupation },
                         format!(
                             "needs {} months of {}work{} within {} years in one occupation of {} version {}{}",
                             rule.min_months,
@@ -87,7 +90,8 @@ pub fn check_category<'c>(
             }
         }
         Requirement::FrenchLanguage => {
-            let min = category.french_nclc_min.unwrap_or(7);
+            // The catalogue does not load a French-language category without its minimum.
+            let min = category.french_nclc_min.unwrap_or_default();
             let (a, b) = profile.languages_on(as_of);
             let french = [a, b]
                 .into_iter()
@@ -95,7 +99,7 @@ pub fn check_category<'c>(
                 .find(|l| l.language == Language::French);
             if !french.is_some_and(|l| l.levels.all_at_least(min)) {
                 reasons.push(Reason::new(
-                    "CATEGORY_FRENCH",
+                    ReasonCode::CategoryFrench,
                     format!("needs NCLC {min} or more in all four French abilities, from a test valid on {as_of}"),
                 ));
             }
@@ -103,7 +107,7 @@ pub fn check_category<'c>(
         Requirement::ArmedForcesOffer => {
             if !profile.armed_forces_offer {
                 reasons.push(Reason::new(
-                    "CATEGORY_ARMED_FORCES_OFFER",
+                    ReasonCode::CategoryArmedForcesOffer,
                     "needs an offer from the Canadian Armed Forces",
                 ));
             }
@@ -118,11 +122,12 @@ pub fn check_category<'c>(
 }
 
 /// The programs and every category version in force on `as_of`.
-pub fn check<'c>(profile: &Profile, as_of: NaiveDate, catalog: &'c Catalog) -> Eligibility<'c> {
-    let programs = programs::check_programs(profile, as_of);
-    let categories = catalog
+pub fn check<'c>(profile: &Profile, as_of: NaiveDate, rules: &'c Rules) -> Eligibility<'c> {
+    let programs = programs::check_programs(profile, as_of, rules);
+    let categories = rules
+        .catalog
         .in_force_on(as_of)
-        .map(|c| check_category(profile, c, as_of, &programs, catalog))
+        .map(|c| check_category(profile, c, as_of, &programs, rules))
         .collect();
     Eligibility {
         as_of,

@@ -1,15 +1,32 @@
-//! Counting work experience: hours in a window, full time capped at 30 hours a week across all jobs held at once.
+//! Counting work experience: hours in a window, full time capped at a full-time week across all jobs held at once
+//! (`full_time` in `data/programs.json`).
 
 use chrono::{Days, Months, NaiveDate};
+use serde::Deserialize;
 
 use crate::profile::WorkEntry;
 
-/// Hours of full-time work in a year (52 weeks of 30 hours).
-pub const HOURS_PER_YEAR: f64 = 1560.0;
-/// Hours in a month of full-time work.
-pub const HOURS_PER_MONTH: f64 = HOURS_PER_YEAR / 12.0;
-/// Hours a week that count; more in a week does not count.
-pub const FULL_TIME_WEEK: f64 = 30.0;
+/// What full-time work is (`data/programs.json`): the hours of a week that count (more in a week does not) and
+/// the hours of a year of full-time work.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FullTime {
+    pub hours_per_week: f64,
+    pub hours_per_year: f64,
+}
+
+impl FullTime {
+    /// Hours in a month of full-time work.
+    pub fn hours_per_month(&self) -> f64 {
+        self.hours_per_year / 12.0
+    }
+
+    /// Whole years of full-time work.
+    pub fn whole_years(&self, hours: f64) -> u32 {
+        // A small tolerance: 52 weeks of 30 hours fall a day short of a calendar year.
+        ((hours + 0.5) / self.hours_per_year).floor() as u32
+    }
+}
 
 /// The `years` before `as_of`, ending with `as_of` itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +62,11 @@ fn span(e: &WorkEntry, w: Window) -> Option<(NaiveDate, NaiveDate)> {
 
 /// Hours that count within the window: for each stretch of days, the sum of the weekly hours of the jobs held then,
 /// capped at a full-time week.
-pub fn hours<'a>(entries: impl IntoIterator<Item = &'a WorkEntry>, w: Window) -> f64 {
+pub fn hours<'a>(
+    entries: impl IntoIterator<Item = &'a WorkEntry>,
+    w: Window,
+    ft: &FullTime,
+) -> f64 {
     let spans: Vec<(NaiveDate, NaiveDate, f64)> = entries
         .into_iter()
         .filter_map(|e| span(e, w).map(|(a, b)| (a, b, e.hours_per_week.max(0.0))))
@@ -60,7 +81,7 @@ pub fn hours<'a>(entries: impl IntoIterator<Item = &'a WorkEntry>, w: Window) ->
                 .filter(|(a, b, _)| *a <= c[0] && c[1] <= *b)
                 .map(|(_, _, h)| h)
                 .sum();
-            weekly.min(FULL_TIME_WEEK) * (c[1] - c[0]).num_days() as f64 / 7.0
+            weekly.min(ft.hours_per_week) * (c[1] - c[0]).num_days() as f64 / 7.0
         })
         .sum()
 }
@@ -69,6 +90,7 @@ pub fn hours<'a>(entries: impl IntoIterator<Item = &'a WorkEntry>, w: Window) ->
 pub fn longest_continuous_hours<'a>(
     entries: impl IntoIterator<Item = &'a WorkEntry>,
     w: Window,
+    ft: &FullTime,
 ) -> f64 {
     let mut list: Vec<&WorkEntry> = entries
         .into_iter()
@@ -81,25 +103,39 @@ pub fn longest_continuous_hours<'a>(
     for e in list {
         let Some((a, b)) = span(e, w) else { continue };
         if group_end.is_some_and(|end| a > end) {
-            best = best.max(hours(group.iter().copied(), w));
+            best = best.max(hours(group.iter().copied(), w, ft));
             group.clear();
         }
         group.push(e);
         group_end = Some(group_end.map_or(b, |end| end.max(b)));
     }
-    best.max(hours(group.iter().copied(), w))
-}
-
-/// Whole years of full-time work.
-pub fn whole_years(hours: f64) -> u32 {
-    // A small tolerance: 52 weeks of 30 hours fall a day short of a calendar year.
-    ((hours + 0.5) / HOURS_PER_YEAR).floor() as u32
+    best.max(hours(group.iter().copied(), w, ft))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::profile::NocCode;
+
+    const FT: FullTime = FullTime {
+        hours_per_week: 30.0,
+        hours_per_year: 1560.0,
+    };
+
+    fn hours<'a>(entries: impl IntoIterator<Item = &'a WorkEntry>, w: Window) -> f64 {
+        super::hours(entries, w, &FT)
+    }
+
+    fn whole_years(hours: f64) -> u32 {
+        FT.whole_years(hours)
+    }
+
+    fn longest_continuous_hours<'a>(
+        entries: impl IntoIterator<Item = &'a WorkEntry>,
+        w: Window,
+    ) -> f64 {
+        super::longest_continuous_hours(entries, w, &FT)
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().expect("date")

@@ -1,12 +1,10 @@
 //! Official-language results and their conversion from test scores to CLB/NCLC levels (`data/language-tests.json`).
 
-use std::collections::HashMap;
-use std::sync::LazyLock;
-
 use chrono::{Months, NaiveDate};
 use serde::Deserialize;
 
 use crate::error::FieldViolation;
+use crate::rules::{self, RulesError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -15,8 +13,7 @@ pub enum Language {
     French,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LanguageTest {
     IeltsGeneral,
     CelpipGeneral,
@@ -72,6 +69,9 @@ pub struct LanguageResult {
     pub language: Language,
     pub levels: AbilityLevels,
     pub test_date: Option<NaiveDate>,
+    /// The last day the result is valid (the validity period of `data/language-tests.json` from the test date);
+    /// `None` with a test date means the period runs past the calendar.
+    pub valid_until: Option<NaiveDate>,
 }
 
 impl LanguageResult {
@@ -79,48 +79,217 @@ impl LanguageResult {
     pub fn valid_on(&self, date: NaiveDate) -> bool {
         match self.test_date {
             None => true,
-            Some(taken) => {
-                let years = TABLES.validity_years;
-                taken <= date
-                    && taken
-                        .checked_add_months(Months::new(12 * years))
-                        .is_some_and(|until| date <= until)
-            }
+            Some(taken) => taken <= date && self.valid_until.is_some_and(|until| date <= until),
         }
     }
 }
 
-#[derive(Deserialize)]
+/// The highest CLB or NCLC level.
+pub const MAX_CLB: u8 = 12;
+
+const FILE: &str = "language-tests.json";
+
+/// `[level, reading, writing, listening, speaking]` minimum scores for levels 10 down to 4.
+type LevelRows = [[f64; 5]; 7];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TestTable {
     language: Language,
     range: [f64; 2],
     #[serde(default)]
     writing_speaking_range: Option<[f64; 2]>,
     step: f64,
-    /// [level, reading, writing, listening, speaking] minimum scores, highest level first.
-    levels: Vec<[f64; 5]>,
+    levels: LevelRows,
+    /// Older tables, oldest first.
     #[serde(default)]
-    before: Option<OlderTable>,
+    before: Vec<OlderTable>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct OlderTable {
+    /// Tests taken before this date (and on or after the previous older table's) use these levels.
     date: NaiveDate,
-    levels: Vec<[f64; 5]>,
+    levels: LevelRows,
 }
 
-#[derive(Deserialize)]
-struct Tables {
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+struct TestTables {
+    ielts_general: TestTable,
+    celpip_general: TestTable,
+    pte_core: TestTable,
+    tef_canada: TestTable,
+    tcf_canada: TestTable,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LanguageTables {
     validity_years: u32,
-    tests: HashMap<LanguageTest, TestTable>,
+    tests: TestTables,
 }
 
-static TABLES: LazyLock<Tables> = LazyLock::new(|| {
-    serde_json::from_str(include_str!("../data/language-tests.json"))
-        .unwrap_or_else(|e| panic!("the built-in data/language-tests.json is invalid: {e}"))
-});
+/// The conversion tables of every test and how long a result is valid, checked (`data/language-tests.json`).
+#[derive(Debug, Clone)]
+pub struct LanguageRules {
+    t: LanguageTables,
+}
 
-fn level_of(levels: &[[f64; 5]], ability: usize, score: f64) -> u8 {
+impl LanguageRules {
+    /// Reads and checks `language-tests.json`.
+    pub fn from_json(json: &str) -> Result<Self, RulesError> {
+        let t: LanguageTables = rules::parse(FILE, json)?;
+        rules::check_range(FILE, "validity_years", t.validity_years, 1..=10)?;
+        for (name, table) in t.tests.all() {
+            table.check(&format!("tests.{name}"))?;
+        }
+        Ok(Self { t })
+    }
+
+    /// Years a result is valid after the test date.
+    pub fn validity_years(&self) -> u32 {
+        self.t.validity_years
+    }
+
+    /// "tests are valid for two years".
+    pub fn validity_text(&self) -> String {
+        const WORDS: [&str; 11] = [
+            "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        ];
+        let years = self.t.validity_years;
+        let number = usize::try_from(years)
+            .ok()
+            .and_then(|i| WORDS.get(i))
+            .map_or_else(|| years.to_string(), |w| (*w).to_owned());
+        let unit = if years == 1 { "year" } else { "years" };
+        format!("tests are valid for {number} {unit}")
+    }
+
+    fn table(&self, test: LanguageTest) -> Option<&TestTable> {
+        let t = &self.t.tests;
+        match test {
+            LanguageTest::IeltsGeneral => Some(&t.ielts_general),
+            LanguageTest::CelpipGeneral => Some(&t.celpip_general),
+            LanguageTest::PteCore => Some(&t.pte_core),
+            LanguageTest::TefCanada => Some(&t.tef_canada),
+            LanguageTest::TcfCanada => Some(&t.tcf_canada),
+            LanguageTest::Clb | LanguageTest::Nclc => None,
+        }
+    }
+
+    /// The last day a result of a test taken on `taken` is valid.
+    fn valid_until(&self, taken: NaiveDate) -> Option<NaiveDate> {
+        taken.checked_add_months(Months::new(12 * self.t.validity_years))
+    }
+}
+
+impl TestTables {
+    fn all(&self) -> [(&'static str, &TestTable); 5] {
+        [
+            ("IELTS_GENERAL", &self.ielts_general),
+            ("CELPIP_GENERAL", &self.celpip_general),
+            ("PTE_CORE", &self.pte_core),
+            ("TEF_CANADA", &self.tef_canada),
+            ("TCF_CANADA", &self.tcf_canada),
+        ]
+    }
+}
+
+impl TestTable {
+    /// The score range of an ability (0 reading, 1 writing, 2 listening, 3 speaking).
+    fn range_of(&self, ability: usize) -> [f64; 2] {
+        match (ability, self.writing_speaking_range) {
+            (1 | 3, Some(range)) => range,
+            _ => self.range,
+        }
+    }
+
+    /// The levels for a test taken on `date` (undated: the current table).
+    fn levels_for(&self, date: Option<NaiveDate>) -> &LevelRows {
+        date.and_then(|d| self.before.iter().find(|older| d < older.date))
+            .map_or(&self.levels, |older| &older.levels)
+    }
+
+    fn check(&self, path: &str) -> Result<(), RulesError> {
+        let positive = self.step.is_finite() && self.step > 0.0;
+        if !positive {
+            return Err(RulesError::new(
+                FILE,
+                format!("{path}.step"),
+                "must be more than 0",
+            ));
+        }
+        for (name, range) in [
+            ("range", Some(self.range)),
+            ("writing_speaking_range", self.writing_speaking_range),
+        ] {
+            if let Some([lo, hi]) = range
+                && !(lo.is_finite() && hi.is_finite() && lo < hi)
+            {
+                return Err(RulesError::new(
+                    FILE,
+                    format!("{path}.{name}"),
+                    format!("[{lo}, {hi}] is not a range from low to high"),
+                ));
+            }
+        }
+        self.check_rows(&format!("{path}.levels"), &self.levels)?;
+        let mut previous: Option<NaiveDate> = None;
+        for (i, older) in self.before.iter().enumerate() {
+            if let Some(p) = previous
+                && older.date <= p
+            {
+                return Err(RulesError::new(
+                    FILE,
+                    format!("{path}.before[{i}].date"),
+                    format!(
+                        "{} is not after the entry before it ({p}): older tables must be in date order",
+                        older.date
+                    ),
+                ));
+            }
+            previous = Some(older.date);
+            self.check_rows(&format!("{path}.before[{i}].levels"), &older.levels)?;
+        }
+        Ok(())
+    }
+
+    /// Levels 10 down to 4, each ability's minimum on its scale and no higher than the level above's.
+    fn check_rows(&self, path: &str, rows: &LevelRows) -> Result<(), RulesError> {
+        for (i, row) in rows.iter().enumerate() {
+            let level = 10.0 - i as f64;
+            if row[0] != level {
+                return Err(RulesError::new(
+                    FILE,
+                    format!("{path}[{i}][0]"),
+                    format!(
+                        "{} is not level {level}: rows are levels 10 down to 4",
+                        row[0]
+                    ),
+                ));
+            }
+            for ability in 0..4 {
+                let [lo, hi] = self.range_of(ability);
+                let score = row[ability + 1];
+                let at = format!("{path}[{i}][{}]", ability + 1);
+                rules::check_range(FILE, at.as_str(), score, lo..=hi)?;
+                if i > 0 && score > rows[i - 1][ability + 1] {
+                    return Err(RulesError::new(
+                        FILE,
+                        at,
+                        format!("{score} is more than the minimum of the level above"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn level_of(levels: &LevelRows, ability: usize, score: f64) -> u8 {
     levels
         .iter()
         .find(|row| score >= row[ability + 1])
@@ -133,6 +302,7 @@ pub fn convert(
     test: LanguageTest,
     scores: Scores,
     test_date: Option<NaiveDate>,
+    rules: &LanguageRules,
 ) -> Result<LanguageResult, Vec<FieldViolation>> {
     let named = [
         ("scores.reading", scores.reading),
@@ -140,45 +310,13 @@ pub fn convert(
         ("scores.listening", scores.listening),
         ("scores.speaking", scores.speaking),
     ];
+    let valid_until = test_date.and_then(|d| rules.valid_until(d));
+    let Some(table) = rules.table(test) else {
+        return direct_levels(test, named, test_date, valid_until);
+    };
     let mut violations = Vec::new();
-    if matches!(test, LanguageTest::Clb | LanguageTest::Nclc) {
-        for (field, v) in named {
-            if !(0.0..=12.0).contains(&v) || v.fract() != 0.0 {
-                violations.push(FieldViolation::new(
-                    field,
-                    format!("{v} is not a level from 0 to 12"),
-                ));
-            }
-        }
-        if !violations.is_empty() {
-            return Err(violations);
-        }
-        let l = |v: f64| v as u8;
-        return Ok(LanguageResult {
-            test,
-            language: if test == LanguageTest::Clb {
-                Language::English
-            } else {
-                Language::French
-            },
-            levels: AbilityLevels {
-                reading: l(scores.reading),
-                writing: l(scores.writing),
-                listening: l(scores.listening),
-                speaking: l(scores.speaking),
-            },
-            test_date,
-        });
-    }
-    let table = TABLES
-        .tests
-        .get(&test)
-        .ok_or_else(|| vec![FieldViolation::new("test", "has no conversion table")])?;
     for (i, (field, v)) in named.into_iter().enumerate() {
-        let [lo, hi] = match (i, table.writing_speaking_range) {
-            (1 | 3, Some(range)) => range,
-            _ => table.range,
-        };
+        let [lo, hi] = table.range_of(i);
         let on_scale = v.is_finite() && (v / table.step).fract() == 0.0;
         if !(lo..=hi).contains(&v) || !on_scale {
             violations.push(FieldViolation::new(
@@ -193,10 +331,7 @@ pub fn convert(
     if !violations.is_empty() {
         return Err(violations);
     }
-    let levels = match (&table.before, test_date) {
-        (Some(older), Some(date)) if date < older.date => &older.levels,
-        _ => &table.levels,
-    };
+    let levels = table.levels_for(test_date);
     Ok(LanguageResult {
         test,
         language: table.language,
@@ -207,12 +342,54 @@ pub fn convert(
             speaking: level_of(levels, 3, scores.speaking),
         },
         test_date,
+        valid_until,
+    })
+}
+
+/// Levels given directly as CLB (English) or NCLC (French).
+fn direct_levels(
+    test: LanguageTest,
+    named: [(&str, f64); 4],
+    test_date: Option<NaiveDate>,
+    valid_until: Option<NaiveDate>,
+) -> Result<LanguageResult, Vec<FieldViolation>> {
+    let max = f64::from(MAX_CLB);
+    let violations: Vec<FieldViolation> = named
+        .iter()
+        .filter(|(_, v)| !(0.0..=max).contains(v) || v.fract() != 0.0)
+        .map(|(field, v)| {
+            FieldViolation::new(*field, format!("{v} is not a level from 0 to {MAX_CLB}"))
+        })
+        .collect();
+    if !violations.is_empty() {
+        return Err(violations);
+    }
+    let [r, w, l, s] = named.map(|(_, v)| v as u8);
+    Ok(LanguageResult {
+        test,
+        language: if test == LanguageTest::Nclc {
+            Language::French
+        } else {
+            Language::English
+        },
+        levels: AbilityLevels {
+            reading: r,
+            writing: w,
+            listening: l,
+            speaking: s,
+        },
+        test_date,
+        valid_until,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rules() -> LanguageRules {
+        LanguageRules::from_json(include_str!("../data/language-tests.json")).expect("valid tables")
+    }
 
     fn one(test: LanguageTest, r: f64, w: f64, l: f64, s: f64) -> AbilityLevels {
         convert(
@@ -224,6 +401,7 @@ mod tests {
                 speaking: s,
             },
             None,
+            &rules(),
         )
         .expect("valid")
         .levels
@@ -276,6 +454,7 @@ mod tests {
                 speaking: 566.0,
             },
             Some(NaiveDate::from_ymd_opt(2022, 1, 1).expect("date")),
+            &rules(),
         )
         .expect("valid");
         assert_eq!(old.levels.all(), [10, 9, 10, 10], "the older TEF table");
@@ -292,6 +471,7 @@ mod tests {
                 speaking: 6.0,
             },
             None,
+            &rules(),
         )
         .expect_err("off scale");
         let fields: Vec<&str> = err.iter().map(|v| v.field.as_str()).collect();
@@ -303,7 +483,8 @@ mod tests {
                     reading: 13.0,
                     ..Scores::default()
                 },
-                None
+                None,
+                &rules(),
             )
             .is_err()
         );
@@ -316,7 +497,8 @@ mod tests {
                     listening: 500.0,
                     speaking: 10.0
                 },
-                None
+                None,
+                &rules(),
             )
             .is_err()
         );
@@ -334,10 +516,39 @@ mod tests {
                 speaking: 9.0,
             },
             Some(d("2022-03-01")),
+            &rules(),
         )
         .expect("valid");
         assert!(r.valid_on(d("2024-03-01")));
         assert!(!r.valid_on(d("2024-03-02")));
         assert!(!r.valid_on(d("2022-02-28")), "not before the test");
+        assert_eq!(r.valid_until, Some(d("2024-03-01")));
+        assert_eq!(rules().validity_text(), "tests are valid for two years");
+    }
+
+    #[test]
+    fn older_tables_apply_before_their_date() {
+        let tef = |date: &str| {
+            convert(
+                LanguageTest::TefCanada,
+                Scores {
+                    reading: 450.0,
+                    writing: 450.0,
+                    listening: 450.0,
+                    speaking: 450.0,
+                },
+                Some(date.parse().expect("date")),
+                &rules(),
+            )
+            .expect("valid")
+            .levels
+            .all()
+        };
+        assert_eq!(tef("2023-12-09"), [7, 7, 7, 7], "the older table");
+        assert_eq!(
+            tef("2023-12-10"),
+            [7, 7, 7, 6],
+            "the current table from its date"
+        );
     }
 }

@@ -5,6 +5,7 @@ pub mod crs;
 pub mod draw;
 pub mod eligibility;
 pub mod error;
+pub mod error_code;
 pub mod event;
 pub mod experience;
 pub mod filter;
@@ -12,6 +13,8 @@ pub mod invitation;
 pub mod language;
 pub mod profile;
 pub mod programs;
+pub mod reason;
+pub mod rules;
 pub mod stats;
 
 pub use category::{Catalog, CategoryId, CategoryVersion, ExperienceRule, Occupation, Requirement};
@@ -20,6 +23,9 @@ pub use draw::{
     RoundType, Selection,
 };
 pub use error::{FieldViolation, InvalidInput};
+pub use error_code::{ErrorCode, ServiceError, error_chain};
 pub use event::{DrawChange, DrawEvent};
 pub use filter::DrawFilter;
-pub use stats::{DrawStats, StatsReport};
+pub use reason::{Reason, ReasonCode};
+pub use rules::{RuleSources, Rules, RulesError};
+pub use stats::{DrawStats, RoundTypeGroup, StatsReport};

@@ -181,7 +181,7 @@ impl Profile {
             .is_some_and(|s| s.accompanying && !s.canadian_citizen_or_pr)
     }
 
-    /// The language results that are valid on `date` (a test is valid for two years), first official first.
+    /// The language results that are valid on `date` (for the validity period of the tables), first official first.
     pub fn languages_on(
         &self,
         date: NaiveDate,

@@ -1,58 +1,94 @@
 //! Federal Skilled Worker, Federal Skilled Trades and Canadian Experience Class minimums (`data/programs.json`).
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::draw::Program;
-use crate::experience::{self, Window};
-use crate::language::{AbilityLevels, LanguageResult};
+use crate::experience::{self, FullTime, Window};
+use crate::language::{AbilityLevels, LanguageResult, MAX_CLB};
 use crate::profile::{CanadianEducation, NocCode, Profile, WorkEntry};
+pub use crate::reason::{Reason, ReasonCode};
+use crate::rules::{self, Rules, RulesError, Tier, tier_points};
 
-#[derive(Deserialize)]
+const FILE: &str = "programs.json";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FswGrid {
-    first_language_per_ability: BTreeMap<String, u32>,
-    second_language_all_clb5: u32,
-    education: Vec<u32>,
-    experience_years: Vec<u32>,
+    first_language_per_ability: [Tier<u32>; 3],
+    second_language: Tier<u32>,
+    education: [u32; 8],
+    experience_years: [u32; 7],
     age: FswAge,
     arranged_employment: u32,
-    adaptability: BTreeMap<String, u32>,
+    adaptability: Adaptability,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FswAge {
     from: i32,
-    points_18_to_35: u32,
-    after_35: Vec<u32>,
+    full_points: u32,
+    full_points_until: i32,
+    /// Points for each year after `full_points_until`; older than the last entry scores 0.
+    after: [u32; 12],
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Adaptability {
+    own_canadian_work: u32,
+    spouse_language_min_clb: u8,
+    spouse_language: u32,
+    own_study: u32,
+    spouse_study: u32,
+    spouse_work: u32,
+    arranged_employment: u32,
+    relative: u32,
+    cap: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Fswp {
     experience_hours: f64,
     experience_window_years: u32,
+    /// The year of work must be unbroken.
+    continuous: bool,
     language_min_clb: u8,
     pass_mark: u32,
     grid: FswGrid,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Trades {
     prefixes: Vec<String>,
     excluded_prefixes: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AbilityMinimums {
+    speaking: u8,
+    listening: u8,
+    reading: u8,
+    writing: u8,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Fstp {
     experience_hours: f64,
     experience_window_years: u32,
-    language_min_clb: BTreeMap<String, u8>,
+    language_min_clb: AbilityMinimums,
     trades: Trades,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Cec {
     experience_hours: f64,
     experience_window_years: u32,
@@ -60,32 +96,183 @@ struct Cec {
     language_min_clb_teer_2_3: u8,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ProgramRules {
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProgramTables {
+    full_time: FullTime,
     fswp: Fswp,
     fstp: Fstp,
     cec: Cec,
-    pub(crate) crs_experience_window_years: u32,
 }
 
-pub(crate) static RULES: LazyLock<ProgramRules> = LazyLock::new(|| {
-    serde_json::from_str(include_str!("../data/programs.json"))
-        .unwrap_or_else(|e| panic!("the built-in data/programs.json is invalid: {e}"))
-});
-
-/// Why a requirement is not met: a stable code and a sentence.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reason {
-    pub code: &'static str,
-    pub message: String,
+/// The program minimums, the FSW grid and what full-time work is, checked (`data/programs.json`).
+#[derive(Debug, Clone)]
+pub struct ProgramRules {
+    t: ProgramTables,
 }
 
-impl Reason {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
+impl ProgramRules {
+    /// Reads and checks `programs.json`.
+    pub fn from_json(json: &str) -> Result<Self, RulesError> {
+        let t: ProgramTables = rules::parse(FILE, json)?;
+        t.check()?;
+        Ok(Self { t })
+    }
+
+    /// What full-time work is: the weekly cap and the hours of a year.
+    pub fn full_time(&self) -> &FullTime {
+        &self.t.full_time
+    }
+
+    /// Whether an occupation is a skilled trade for the FSTP.
+    pub fn is_trade(&self, noc: &NocCode) -> bool {
+        let t = &self.t.fstp.trades;
+        t.prefixes.iter().any(|p| noc.starts_with(p))
+            && !t.excluded_prefixes.iter().any(|p| noc.starts_with(p))
+    }
+}
+
+impl ProgramTables {
+    fn check(&self) -> Result<(), RulesError> {
+        self.check_experience()?;
+        self.check_fswp()?;
+        self.check_fstp()?;
+        let cec = &self.cec;
+        let (high, low) = (cec.language_min_clb_teer_0_1, cec.language_min_clb_teer_2_3);
+        rules::check_range(FILE, "cec.language_min_clb_teer_0_1", high, 0..=MAX_CLB)?;
+        rules::check_range(FILE, "cec.language_min_clb_teer_2_3", low, 0..=MAX_CLB)
+    }
+
+    /// Full time is 52 weeks of a full-time week; each program asks some hours of work in a window of years.
+    fn check_experience(&self) -> Result<(), RulesError> {
+        let ft = &self.full_time;
+        let week = ft.hours_per_week;
+        rules::check_range(FILE, "full_time.hours_per_week", week, 1.0..=168.0)?;
+        if ft.hours_per_year != 52.0 * week {
+            return Err(RulesError::new(
+                FILE,
+                "full_time.hours_per_year",
+                format!("{} is not 52 weeks of {week} hours", ft.hours_per_year),
+            ));
         }
+        for (program, hours, years) in [
+            (
+                "fswp",
+                self.fswp.experience_hours,
+                self.fswp.experience_window_years,
+            ),
+            (
+                "fstp",
+                self.fstp.experience_hours,
+                self.fstp.experience_window_years,
+            ),
+            (
+                "cec",
+                self.cec.experience_hours,
+                self.cec.experience_window_years,
+            ),
+        ] {
+            let window = format!("{program}.experience_window_years");
+            rules::check_range(FILE, window, years, 1..=50)?;
+            let most = f64::from(years) * ft.hours_per_year;
+            rules::check_range(
+                FILE,
+                format!("{program}.experience_hours"),
+                hours,
+                1.0..=most,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn check_fstp(&self) -> Result<(), RulesError> {
+        let m = &self.fstp.language_min_clb;
+        for (ability, level) in [
+            ("speaking", m.speaking),
+            ("listening", m.listening),
+            ("reading", m.reading),
+            ("writing", m.writing),
+        ] {
+            let path = format!("fstp.language_min_clb.{ability}");
+            rules::check_range(FILE, path, level, 0..=MAX_CLB)?;
+        }
+        for (name, prefixes) in [
+            ("prefixes", &self.fstp.trades.prefixes),
+            ("excluded_prefixes", &self.fstp.trades.excluded_prefixes),
+        ] {
+            let not_a_prefix =
+                |p: &String| p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit());
+            if let Some((i, p)) = prefixes.iter().enumerate().find(|(_, p)| not_a_prefix(p)) {
+                return Err(RulesError::new(
+                    FILE,
+                    format!("fstp.trades.{name}[{i}]"),
+                    format!("{p:?} is not the start of a NOC code (1 to 5 digits)"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_fswp(&self) -> Result<(), RulesError> {
+        let r = &self.fswp;
+        let g = &r.grid;
+        rules::check_range(
+            FILE,
+            "fswp.language_min_clb",
+            r.language_min_clb,
+            0..=MAX_CLB,
+        )?;
+        rules::check_range(FILE, "fswp.pass_mark", r.pass_mark, 0..=100)?;
+        rules::check_tiers(
+            FILE,
+            "fswp.grid.first_language_per_ability",
+            &g.first_language_per_ability,
+        )?;
+        rules::check_range(
+            FILE,
+            "fswp.grid.second_language.min_clb",
+            g.second_language.min_clb,
+            1..=MAX_CLB,
+        )?;
+        rules::check_range(
+            FILE,
+            "fswp.grid.age.full_points_until",
+            g.age.full_points_until,
+            g.age.from..=100,
+        )?;
+        rules::check_range(
+            FILE,
+            "fswp.grid.adaptability.spouse_language_min_clb",
+            g.adaptability.spouse_language_min_clb,
+            0..=MAX_CLB,
+        )?;
+        let first = g
+            .first_language_per_ability
+            .iter()
+            .map(|t| t.points)
+            .max()
+            .unwrap_or(0);
+        let maximum = 4 * first
+            + g.second_language.points
+            + g.education.iter().max().copied().unwrap_or(0)
+            + g.experience_years.iter().max().copied().unwrap_or(0)
+            + g.age
+                .after
+                .iter()
+                .copied()
+                .chain([g.age.full_points])
+                .max()
+                .unwrap_or(0)
+            + g.arranged_employment
+            + g.adaptability.cap;
+        if maximum > 100 {
+            return Err(RulesError::new(
+                FILE,
+                "fswp.grid",
+                format!("the grid's maximum is {maximum}; the grid is out of 100"),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -147,32 +334,42 @@ fn most_in_one_occupation<'a>(
     by_noc.values().map(|jobs| count(jobs)).fold(0.0, f64::max)
 }
 
-pub fn check_fswp(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
-    let r = &RULES.fswp;
+/// The Federal Skilled Worker Program's minimums and selection grid on `as_of`.
+pub fn check_fswp(profile: &Profile, as_of: NaiveDate, rules: &Rules) -> ProgramEligibility {
+    let p = &rules.programs.t;
+    let r = &p.fswp;
+    let ft = &p.full_time;
     let mut reasons = Vec::new();
     let w = Window::years_before(as_of, r.experience_window_years);
     let skilled = profile.work_history.iter().filter(|e| e.noc.is_skilled());
-    let best_continuous = most_in_one_occupation(skilled, |jobs| {
-        experience::longest_continuous_hours(jobs.iter().copied(), w)
+    let best = most_in_one_occupation(skilled, |jobs| {
+        if r.continuous {
+            experience::longest_continuous_hours(jobs.iter().copied(), w, ft)
+        } else {
+            experience::hours(jobs.iter().copied(), w, ft)
+        }
     });
-    if best_continuous < r.experience_hours {
+    if best < r.experience_hours {
         reasons.push(Reason::new(
-            "FSWP_EXPERIENCE",
+            ReasonCode::FswpExperience,
             format!(
-                "needs one year ({} hours) of continuous skilled work (TEER 0 to 3) in one occupation in the last {} years; the most found is {:.0} hours",
-                r.experience_hours, r.experience_window_years, best_continuous
+                "needs one year ({} hours) of {}skilled work (TEER 0 to 3) in one occupation in the last {} years; the most found is {:.0} hours",
+                r.experience_hours,
+                if r.continuous { "continuous " } else { "" },
+                r.experience_window_years,
+                best
             ),
         ));
     }
     if best_min(profile, as_of) < r.language_min_clb {
         reasons.push(Reason::new(
-            "FSWP_LANGUAGE",
+            ReasonCode::FswpLanguage,
             format!("needs CLB {} or more in all four abilities in English or French, from a test valid on {as_of}", r.language_min_clb),
         ));
     }
     match profile.education {
         None => reasons.push(Reason::new(
-            "FSWP_EDUCATION",
+            ReasonCode::FswpEducation,
             "needs a secondary or post-secondary credential",
         )),
         Some(_)
@@ -180,7 +377,7 @@ pub fn check_fswp(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
                 && profile.canadian_education == CanadianEducation::None =>
         {
             reasons.push(Reason::new(
-                "FSWP_EDUCATION_ASSESSMENT",
+                ReasonCode::FswpEducationAssessment,
                 "a foreign credential needs an Educational Credential Assessment",
             ))
         }
@@ -189,14 +386,14 @@ pub fn check_fswp(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
     let funds_exempt = profile.job_offer.is_some() && profile.authorized_to_work_in_canada;
     if !(profile.proof_of_funds || funds_exempt) {
         reasons.push(Reason::new(
-            "FSWP_PROOF_OF_FUNDS",
+            ReasonCode::FswpProofOfFunds,
             "needs proof of settlement funds, unless authorized to work in Canada with a valid job offer",
         ));
     }
-    let points = fsw_points(profile, as_of);
+    let points = fsw_points(profile, as_of, p);
     if points.total < points.pass_mark {
         reasons.push(Reason::new(
-            "FSWP_POINTS",
+            ReasonCode::FswpPoints,
             format!(
                 "scores {} on the selection grid; the pass mark is {}",
                 points.total, points.pass_mark
@@ -206,89 +403,38 @@ pub fn check_fswp(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
     ProgramEligibility::new(Program::Fsw, reasons, Some(points))
 }
 
-fn fsw_points(profile: &Profile, as_of: NaiveDate) -> FswPoints {
-    let r = &RULES.fswp;
+fn fsw_points(profile: &Profile, as_of: NaiveDate, p: &ProgramTables) -> FswPoints {
+    let r = &p.fswp;
     let g = &r.grid;
     let (first, second) = profile.languages_on(as_of);
-    let per = |key: &str| g.first_language_per_ability.get(key).copied().unwrap_or(0);
     let language_first: u32 = first.map_or(0, |l| {
         l.levels
             .all()
             .iter()
-            .map(|c| match c {
-                9.. => per("clb9"),
-                8 => per("clb8"),
-                7 => per("clb7"),
-                _ => 0,
-            })
+            .map(|level| tier_points(&g.first_language_per_ability, *level))
             .sum()
     });
-    let language_second = if second.is_some_and(|l| l.levels.all_at_least(5)) {
-        g.second_language_all_clb5
-    } else {
-        0
-    };
+    let language_second = second.map_or(0, |l| {
+        tier_points(std::slice::from_ref(&g.second_language), l.levels.min())
+    });
+    let language = language_first + language_second;
     let education = profile.education.map_or(0, |e| g.education[e.index()]);
     let w = Window::years_before(as_of, r.experience_window_years);
-    let years = experience::whole_years(experience::hours(
+    let years = p.full_time.whole_years(experience::hours(
         profile.work_history.iter().filter(|e| e.noc.is_skilled()),
         w,
+        &p.full_time,
     ));
-    let experience = g.experience_years[(years as usize).min(g.experience_years.len() - 1)];
-    let age_years = profile.age_on(as_of);
-    let age = if age_years < g.age.from {
-        0
-    } else if age_years <= 35 {
-        g.age.points_18_to_35
-    } else {
-        g.age
-            .after_35
-            .get(usize::try_from(age_years - 36).unwrap_or(0))
-            .copied()
-            .unwrap_or(0)
-    };
+    let experience = g.experience_years[usize::try_from(years)
+        .unwrap_or(usize::MAX)
+        .min(g.experience_years.len() - 1)];
+    let age = fsw_age_points(&g.age, profile.age_on(as_of));
     let arranged_employment = if profile.job_offer.is_some() {
         g.arranged_employment
     } else {
         0
     };
-    let a = |key: &str| g.adaptability.get(key).copied().unwrap_or(0);
-    let canada = Window::years_before(as_of, r.experience_window_years);
-    let own_canadian_years = experience::whole_years(experience::hours(
-        profile
-            .work_history
-            .iter()
-            .filter(|e| e.noc.is_skilled() && e.in_canada),
-        canada,
-    ));
-    let spouse = profile.spouse.as_ref().filter(|s| s.accompanying);
-    let mut adaptability = 0;
-    if own_canadian_years >= 1 {
-        adaptability += a("own_canadian_work");
-    }
-    if spouse
-        .and_then(|s| s.language.as_ref())
-        .is_some_and(|l| l.levels.all_at_least(4))
-    {
-        adaptability += a("spouse_language_clb4");
-    }
-    if profile.canadian_education >= CanadianEducation::TwoYear {
-        adaptability += a("own_study");
-    }
-    if spouse.is_some_and(|s| s.studied_in_canada) {
-        adaptability += a("spouse_study");
-    }
-    if spouse.is_some_and(|s| s.canadian_work_years >= 1) {
-        adaptability += a("spouse_work");
-    }
-    if profile.job_offer.is_some() {
-        adaptability += a("arranged_employment");
-    }
-    if profile.sibling_in_canada {
-        adaptability += a("relative");
-    }
-    let adaptability = adaptability.min(a("cap"));
-    let language = language_first + language_second;
+    let adaptability = fsw_adaptability(profile, as_of, p);
     FswPoints {
         total: language + education + experience + age + arranged_employment + adaptability,
         pass_mark: r.pass_mark,
@@ -301,39 +447,85 @@ fn fsw_points(profile: &Profile, as_of: NaiveDate) -> FswPoints {
     }
 }
 
-/// Whether an occupation is a skilled trade for the FSTP.
-pub fn is_trade(noc: &NocCode) -> bool {
-    let t = &RULES.fstp.trades;
-    t.prefixes.iter().any(|p| noc.starts_with(p))
-        && !t.excluded_prefixes.iter().any(|p| noc.starts_with(p))
+fn fsw_age_points(a: &FswAge, age: i32) -> u32 {
+    if age < a.from {
+        0
+    } else if age <= a.full_points_until {
+        a.full_points
+    } else {
+        usize::try_from(age - a.full_points_until - 1)
+            .ok()
+            .and_then(|i| a.after.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
 }
 
-pub fn check_fstp(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
-    let r = &RULES.fstp;
+fn fsw_adaptability(profile: &Profile, as_of: NaiveDate, p: &ProgramTables) -> u32 {
+    let a = &p.fswp.grid.adaptability;
+    let canada = Window::years_before(as_of, p.fswp.experience_window_years);
+    let own_canadian_years = p.full_time.whole_years(experience::hours(
+        profile
+            .work_history
+            .iter()
+            .filter(|e| e.noc.is_skilled() && e.in_canada),
+        canada,
+        &p.full_time,
+    ));
+    let spouse = profile.spouse.as_ref().filter(|s| s.accompanying);
+    let spouse_language = spouse
+        .and_then(|s| s.language.as_ref())
+        .is_some_and(|l| l.levels.all_at_least(a.spouse_language_min_clb));
+    [
+        (own_canadian_years >= 1, a.own_canadian_work),
+        (spouse_language, a.spouse_language),
+        (
+            profile.canadian_education >= CanadianEducation::TwoYear,
+            a.own_study,
+        ),
+        (spouse.is_some_and(|s| s.studied_in_canada), a.spouse_study),
+        (
+            spouse.is_some_and(|s| s.canadian_work_years >= 1),
+            a.spouse_work,
+        ),
+        (profile.job_offer.is_some(), a.arranged_employment),
+        (profile.sibling_in_canada, a.relative),
+    ]
+    .into_iter()
+    .filter_map(|(met, points)| met.then_some(points))
+    .sum::<u32>()
+    .min(a.cap)
+}
+
+/// The Federal Skilled Trades Program's minimums on `as_of`.
+pub fn check_fstp(profile: &Profile, as_of: NaiveDate, rules: &Rules) -> ProgramEligibility {
+    let p = &rules.programs;
+    let r = &p.t.fstp;
     let mut reasons = Vec::new();
-    let min = |k: &str| r.language_min_clb.get(k).copied().unwrap_or(0);
+    let min = &r.language_min_clb;
     let meets = |l: &AbilityLevels| {
-        l.speaking >= min("speaking")
-            && l.listening >= min("listening")
-            && l.reading >= min("reading")
-            && l.writing >= min("writing")
+        l.speaking >= min.speaking
+            && l.listening >= min.listening
+            && l.reading >= min.reading
+            && l.writing >= min.writing
     };
     if !languages(profile, as_of).iter().any(|l| meets(&l.levels)) {
         reasons.push(Reason::new(
-            "FSTP_LANGUAGE",
+            ReasonCode::FstpLanguage,
             format!(
                 "needs CLB {} in speaking and listening and CLB {} in reading and writing, from a test valid on {as_of}",
-                min("speaking"),
-                min("reading")
+                min.speaking, min.reading
             ),
         ));
     }
     let w = Window::years_before(as_of, r.experience_window_years);
-    let trades = profile.work_history.iter().filter(|e| is_trade(&e.noc));
-    let best = most_in_one_occupation(trades, |jobs| experience::hours(jobs.iter().copied(), w));
+    let trades = profile.work_history.iter().filter(|e| p.is_trade(&e.noc));
+    let best = most_in_one_occupation(trades, |jobs| {
+        experience::hours(jobs.iter().copied(), w, &p.t.full_time)
+    });
     if best < r.experience_hours {
         reasons.push(Reason::new(
-            "FSTP_EXPERIENCE",
+            ReasonCode::FstpExperience,
             format!(
                 "needs two years ({} hours) of work in one skilled trade in the last {} years; the most found is {:.0} hours",
                 r.experience_hours, r.experience_window_years, best
@@ -342,15 +534,17 @@ pub fn check_fstp(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
     }
     if profile.job_offer.is_none() && !profile.certificate_of_qualification {
         reasons.push(Reason::new(
-            "FSTP_OFFER_OR_CERTIFICATE",
+            ReasonCode::FstpOfferOrCertificate,
             "needs a job offer of at least one year or a Canadian certificate of qualification in the trade",
         ));
     }
     ProgramEligibility::new(Program::Fst, reasons, None)
 }
 
-pub fn check_cec(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
-    let r = &RULES.cec;
+/// The Canadian Experience Class's minimums on `as_of`.
+pub fn check_cec(profile: &Profile, as_of: NaiveDate, rules: &Rules) -> ProgramEligibility {
+    let r = &rules.programs.t.cec;
+    let ft = rules.programs.full_time();
     let mut reasons = Vec::new();
     let w = Window::years_before(as_of, r.experience_window_years);
     let canadian: Vec<&WorkEntry> = profile
@@ -358,18 +552,22 @@ pub fn check_cec(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
         .iter()
         .filter(|e| e.noc.is_skilled() && e.in_canada && !e.self_employed && !e.full_time_student)
         .collect();
-    let all_hours = experience::hours(canadian.iter().copied(), w);
+    let all_hours = experience::hours(canadian.iter().copied(), w, ft);
     let level = best_min(profile, as_of);
     let counted = if level >= r.language_min_clb_teer_0_1 {
         all_hours
     } else if level >= r.language_min_clb_teer_2_3 {
-        experience::hours(canadian.iter().copied().filter(|e| e.noc.teer() >= 2), w)
+        experience::hours(
+            canadian.iter().copied().filter(|e| e.noc.teer() >= 2),
+            w,
+            ft,
+        )
     } else {
         0.0
     };
     if all_hours < r.experience_hours {
         reasons.push(Reason::new(
-            "CEC_EXPERIENCE",
+            ReasonCode::CecExperience,
             format!(
                 "needs one year ({} hours) of skilled Canadian work in the last {} years, not self-employed and not while a full-time student; found {:.0} hours",
                 r.experience_hours, r.experience_window_years, all_hours
@@ -377,7 +575,7 @@ pub fn check_cec(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
         ));
     } else if counted < r.experience_hours {
         reasons.push(Reason::new(
-            "CEC_LANGUAGE",
+            ReasonCode::CecLanguage,
             format!(
                 "needs CLB {} in all four abilities for TEER 0 or 1 work, or CLB {} for TEER 2 or 3 work, from a test valid on {as_of}",
                 r.language_min_clb_teer_0_1, r.language_min_clb_teer_2_3
@@ -388,10 +586,14 @@ pub fn check_cec(profile: &Profile, as_of: NaiveDate) -> ProgramEligibility {
 }
 
 /// FSWP, FSTP and CEC on `as_of`.
-pub fn check_programs(profile: &Profile, as_of: NaiveDate) -> Vec<ProgramEligibility> {
+pub fn check_programs(
+    profile: &Profile,
+    as_of: NaiveDate,
+    rules: &Rules,
+) -> Vec<ProgramEligibility> {
     vec![
-        check_fswp(profile, as_of),
-        check_fstp(profile, as_of),
-        check_cec(profile, as_of),
+        check_fswp(profile, as_of, rules),
+        check_fstp(profile, as_of, rules),
+        check_cec(profile, as_of, rules),
     ]
 }

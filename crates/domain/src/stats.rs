@@ -58,29 +58,52 @@ pub struct StatsReport {
     pub overall: DrawStats,
     /// Oldest year first.
     pub by_year: Vec<(i32, DrawStats)>,
-    /// Ordered by kind, program, category and version.
-    pub by_selection: Vec<(Selection, DrawStats)>,
+    /// Ordered by kind, program, category and version; uncatalogued types after catalogued ones of the same key.
+    pub by_round_type: Vec<(RoundTypeGroup, DrawStats)>,
+}
+
+/// The rounds of one round type.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RoundTypeGroup {
+    pub selection: Selection,
+    pub uncatalogued: bool,
+    /// For an uncatalogued type: the label of its latest round (the catalogue has no name for it).
+    pub label: Option<String>,
 }
 
 impl StatsReport {
     pub fn over<'a>(draws: impl IntoIterator<Item = &'a Draw>) -> Self {
         let mut overall = Accumulator::default();
         let mut years: BTreeMap<i32, Accumulator> = BTreeMap::new();
-        let mut selections: BTreeMap<Selection, Accumulator> = BTreeMap::new();
+        let mut types: BTreeMap<(Selection, bool), (Accumulator, Option<&Draw>)> = BTreeMap::new();
         for d in draws {
             overall.add(d);
             years.entry(d.held_at.year()).or_default().add(d);
-            selections
-                .entry(d.round_type.selection.clone())
-                .or_default()
-                .add(d);
+            let rt = &d.round_type;
+            let (acc, latest) = types
+                .entry((rt.selection.clone(), rt.uncatalogued))
+                .or_default();
+            acc.add(d);
+            if latest.is_none_or(|l| (l.held_at, l.number) < (d.held_at, d.number)) {
+                *latest = Some(d);
+            }
         }
         Self {
             overall: overall.finish(),
             by_year: years.into_iter().map(|(y, a)| (y, a.finish())).collect(),
-            by_selection: selections
+            by_round_type: types
                 .into_iter()
-                .map(|(s, a)| (s, a.finish()))
+                .map(|((selection, uncatalogued), (a, latest))| {
+                    let label = latest
+                        .filter(|_| uncatalogued)
+                        .map(|d| d.round_type.name.clone());
+                    let group = RoundTypeGroup {
+                        selection,
+                        uncatalogued,
+                        label,
+                    };
+                    (group, a.finish())
+                })
                 .collect(),
         }
     }
@@ -101,7 +124,7 @@ mod tests {
             minimum_crs: crs,
             ..DrawDraft::default()
         }
-        .complete(Catalog::builtin())
+        .complete(&Catalog::for_tests())
         .expect("valid")
     }
 
@@ -109,7 +132,7 @@ mod tests {
     fn empty_set_has_zero_figures() {
         let r = StatsReport::over(&[]);
         assert_eq!(r.overall, DrawStats::default());
-        assert!(r.by_year.is_empty() && r.by_selection.is_empty());
+        assert!(r.by_year.is_empty() && r.by_round_type.is_empty());
     }
 
     #[test]
@@ -134,8 +157,11 @@ mod tests {
                 .collect::<Vec<_>>(),
             [(2022, 1), (2023, 2)]
         );
-        assert_eq!(r.by_selection[0].0, Selection::General);
-        assert_eq!(r.by_selection[0].1.invitations_total, 3000);
-        assert_eq!(r.by_selection[1].0, Selection::Program(Program::Cec));
+        assert_eq!(r.by_round_type[0].0.selection, Selection::General);
+        assert_eq!(r.by_round_type[0].1.invitations_total, 3000);
+        assert_eq!(
+            r.by_round_type[1].0.selection,
+            Selection::Program(Program::Cec)
+        );
     }
 }

@@ -1,18 +1,37 @@
 //! The published CRS examples, the tables' edges and caps, the dated rule changes, program and category rules.
 
+use std::sync::OnceLock;
+
 use chrono::NaiveDate;
-use ee_domain::crs::score;
-use ee_domain::language::{LanguageTest, Scores, convert};
+use ee_domain::crs::{self, CrsScore};
+use ee_domain::language::{self, LanguageResult, LanguageTest, Scores};
 use ee_domain::profile::{
     CanadianEducation, EducationLevel, MaritalStatus, NocCode, Profile, Spouse, WorkEntry,
 };
-use ee_domain::{Catalog, CategoryId, eligibility, programs};
+use ee_domain::{CategoryId, FieldViolation, ReasonCode, Rules, eligibility, programs};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
 }
 
-fn clb(level: f64) -> Option<ee_domain::language::LanguageResult> {
+fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| Rules::builtin().expect("the built-in rules are valid"))
+}
+
+fn score(p: &Profile, as_of: NaiveDate) -> CrsScore {
+    crs::score(p, as_of, rules())
+}
+
+fn convert(
+    test: LanguageTest,
+    scores: Scores,
+    test_date: Option<NaiveDate>,
+) -> Result<LanguageResult, Vec<FieldViolation>> {
+    language::convert(test, scores, test_date, &rules().language)
+}
+
+fn clb(level: f64) -> Option<LanguageResult> {
     Some(
         convert(
             LanguageTest::Clb,
@@ -28,7 +47,7 @@ fn clb(level: f64) -> Option<ee_domain::language::LanguageResult> {
     )
 }
 
-fn nclc(level: f64) -> Option<ee_domain::language::LanguageResult> {
+fn nclc(level: f64) -> Option<LanguageResult> {
     Some(
         convert(
             LanguageTest::Nclc,
@@ -324,7 +343,7 @@ fn fswp_grid_and_reasons() {
         work_history: years_abroad(3),
         ..single(29)
     };
-    let fsw = programs::check_fswp(&p, d(AS_OF));
+    let fsw = programs::check_fswp(&p, d(AS_OF), rules());
     assert!(fsw.eligible, "{:?}", fsw.reasons);
     let points = fsw.fsw_points.expect("grid");
     assert_eq!(
@@ -343,10 +362,10 @@ fn fswp_grid_and_reasons() {
         education_assessed: false,
         ..p
     };
-    let codes: Vec<&str> = programs::check_fswp(&weak, d(AS_OF))
+    let codes: Vec<&str> = programs::check_fswp(&weak, d(AS_OF), rules())
         .reasons
         .iter()
-        .map(|r| r.code)
+        .map(|r| r.code.as_str())
         .collect();
     assert_eq!(
         codes,
@@ -366,7 +385,7 @@ fn cec_and_fstp() {
         work_history: vec![job("31301", "2023-01-01", None, true)],
         ..single(30)
     };
-    assert!(programs::check_cec(&nurse_in_canada, d(AS_OF)).eligible);
+    assert!(programs::check_cec(&nurse_in_canada, d(AS_OF), rules()).eligible);
     let student = Profile {
         work_history: vec![WorkEntry {
             full_time_student: true,
@@ -375,8 +394,8 @@ fn cec_and_fstp() {
         ..nurse_in_canada.clone()
     };
     assert_eq!(
-        programs::check_cec(&student, d(AS_OF)).reasons[0].code,
-        "CEC_EXPERIENCE"
+        programs::check_cec(&student, d(AS_OF), rules()).reasons[0].code,
+        ReasonCode::CecExperience
     );
     // TEER 1 work needs CLB 7; at CLB 5 it does not count.
     let clb5 = Profile {
@@ -384,8 +403,8 @@ fn cec_and_fstp() {
         ..nurse_in_canada.clone()
     };
     assert_eq!(
-        programs::check_cec(&clb5, d(AS_OF)).reasons[0].code,
-        "CEC_LANGUAGE"
+        programs::check_cec(&clb5, d(AS_OF), rules()).reasons[0].code,
+        ReasonCode::CecLanguage
     );
     let welder = Profile {
         first_language: clb(5.0),
@@ -393,10 +412,16 @@ fn cec_and_fstp() {
         certificate_of_qualification: true,
         ..single(30)
     };
-    assert!(programs::check_fstp(&welder, d(AS_OF)).eligible);
-    assert!(programs::is_trade(&NocCode::parse("63200").expect("noc")));
+    assert!(programs::check_fstp(&welder, d(AS_OF), rules()).eligible);
     assert!(
-        !programs::is_trade(&NocCode::parse("72600").expect("noc")),
+        rules()
+            .programs
+            .is_trade(&NocCode::parse("63200").expect("noc"))
+    );
+    assert!(
+        !rules()
+            .programs
+            .is_trade(&NocCode::parse("72600").expect("noc")),
         "726 is excluded"
     );
 }
@@ -417,11 +442,10 @@ fn nurse_abroad(start: &str, end: &str, hours: f64) -> Profile {
 }
 
 fn healthcare_on(p: &Profile, date: &str) -> eligibility::CategoryEligibility<'static> {
-    let catalog = Catalog::builtin();
     let id = CategoryId::parse("healthcare").expect("id");
-    let version = catalog.in_force(&id, d(date)).expect("in force");
-    let programs = programs::check_programs(p, d(date));
-    eligibility::check_category(p, version, d(date), &programs, catalog)
+    let version = rules().catalog.in_force(&id, d(date)).expect("in force");
+    let programs = programs::check_programs(p, d(date), rules());
+    eligibility::check_category(p, version, d(date), &programs, rules())
 }
 
 #[test]
@@ -446,7 +470,7 @@ fn category_experience_twelve_months_not_continuous_from_2026_02_18() {
     let six_months = nurse_abroad("2025-07-01", "2025-12-31", 30.0);
     let r = healthcare_on(&six_months, "2026-02-18");
     assert!(!r.eligible);
-    assert_eq!(r.reasons[0].code, "CATEGORY_EXPERIENCE");
+    assert_eq!(r.reasons[0].code, ReasonCode::CategoryExperience);
     // Two stretches of half a year (183 and 182 days) with a gap add up to twelve months (1,560 hours).
     let mut two_stretches = nurse_abroad("2024-01-01", "2024-07-01", 30.0);
     two_stretches
@@ -464,5 +488,5 @@ fn a_software_engineer_is_not_a_healthcare_candidate() {
         ..single(29)
     };
     let r = healthcare_on(&p, "2024-02-14");
-    assert_eq!(r.reasons[0].code, "CATEGORY_OCCUPATION");
+    assert_eq!(r.reasons[0].code, ReasonCode::CategoryOccupation);
 }

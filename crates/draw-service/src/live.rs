@@ -12,13 +12,15 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ee_domain::{DrawEvent, DrawFilter};
+use ee_domain::{DrawEvent, DrawFilter, error_chain};
 use ee_proto::convert;
 use ee_proto::error::ApiError;
 use ee_proto::v1::SubscribeDrawsResponse;
 use ee_store::{Applied, Store, StoreError};
 use tokio::sync::{Notify, broadcast, mpsc, watch};
 use tonic::Status;
+
+use crate::BackgroundTask;
 
 /// Limits and timings of live subscriptions.
 #[derive(Debug, Clone)]
@@ -83,14 +85,13 @@ fn message(event: &DrawEvent) -> SubscribeDrawsResponse {
 }
 
 impl EventHub {
-    /// Starts the pump (and, on PostgreSQL, the listener) from the latest event logged now.
-    pub async fn start(store: Store, config: LiveConfig) -> Result<Self, StoreError> {
-        let latest = {
-            let store = store.clone();
-            tokio::task::spawn_blocking(move || store.latest_event_id())
-                .await
-                .map_err(|e| StoreError::Config(e.to_string()))??
-        };
+    /// Starts the pump (and, on PostgreSQL, the listener) from the latest event logged now. The tasks returned run
+    /// until [`EventHub::shutdown`].
+    pub async fn start(
+        store: Store,
+        config: LiveConfig,
+    ) -> Result<(Self, Vec<BackgroundTask>), StoreError> {
+        let latest = store.run(|s| s.latest_event_id()).await?;
         let (tx, _) = broadcast::channel(config.broadcast_capacity.max(16));
         let (stop, _) = watch::channel(false);
         let inner = Arc::new(Inner {
@@ -104,16 +105,24 @@ impl EventHub {
             per_connection: Mutex::new(HashMap::new()),
         });
         let waker = Arc::downgrade(&inner);
-        inner.store.spawn_event_listener(
+        let mut tasks = vec![BackgroundTask {
+            name: "event pump",
+            handle: tokio::spawn(pump(inner.clone())),
+        }];
+        if let Some(handle) = inner.store.spawn_event_listener(
             move || {
                 if let Some(inner) = waker.upgrade() {
                     inner.wake.notify_one();
                 }
             },
             inner.stop.subscribe(),
-        );
-        tokio::spawn(pump(inner.clone()));
-        Ok(Self { inner })
+        ) {
+            tasks.push(BackgroundTask {
+                name: "event listener",
+                handle,
+            });
+        }
+        Ok((Self { inner }, tasks))
     }
 
     /// Tells the pump that a write committed events, if it did.
@@ -141,11 +150,7 @@ impl EventHub {
         let slot = Slot::reserve(self.inner.clone(), peer)?;
         // Register with the broadcast before reading the log, so that no event falls between the two.
         let rx = self.inner.tx.subscribe();
-        let store = self.inner.store.clone();
-        let latest = tokio::task::spawn_blocking(move || store.latest_event_id())
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(crate::store_error)?;
+        let latest = self.inner.store.run(|s| s.latest_event_id()).await?;
         let cursor = match after {
             Some(after) if after > latest => {
                 return Err(ApiError::OutOfRange(format!(
@@ -182,19 +187,14 @@ async fn pump(inner: Arc<Inner>) {
         }
         loop {
             let after = inner.published.load(Ordering::SeqCst);
-            let store = inner.store.clone();
-            let batch = match tokio::task::spawn_blocking(move || {
-                store.events_after(after, READ_BATCH)
-            })
-            .await
+            let batch = match inner
+                .store
+                .run(move |s| s.events_after(after, READ_BATCH))
+                .await
             {
-                Ok(Ok(batch)) => batch,
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "cannot read the event log; retrying on the next wake-up");
-                    break;
-                }
+                Ok(batch) => batch,
                 Err(e) => {
-                    tracing::error!(error = %e, "event log read panicked");
+                    tracing::warn!(error = %error_chain(&e), "cannot read the event log; retrying on the next wake-up");
                     break;
                 }
             };
@@ -278,7 +278,7 @@ const SHUTTING_DOWN: &str = "the server is shutting down; subscribe again (to an
 enum End {
     ClientGone,
     Shutdown,
-    Failed(String),
+    Failed(StoreError),
 }
 
 type Out = mpsc::Sender<Result<SubscribeDrawsResponse, Status>>;
@@ -308,11 +308,11 @@ async fn forward(
         loop {
             // Catch up from the table: everything after the cursor that is committed now.
             loop {
-                let (s, after) = (store.clone(), cursor);
-                let batch = tokio::task::spawn_blocking(move || s.events_after(after, READ_BATCH))
+                let after = cursor;
+                let batch = store
+                    .run(move |s| s.events_after(after, READ_BATCH))
                     .await
-                    .map_err(|e| End::Failed(e.to_string()))?
-                    .map_err(|e| End::Failed(e.to_string()))?;
+                    .map_err(End::Failed)?;
                 let full = batch.len() == READ_BATCH;
                 for event in batch {
                     cursor = event.id;
@@ -361,7 +361,7 @@ async fn forward(
             let _ = tx.try_send(Err(Status::unavailable(SHUTTING_DOWN)));
         }
         Err(End::Failed(e)) => {
-            tracing::warn!(error = %e, cursor, "subscription ended: cannot read the event log");
+            tracing::warn!(error = %error_chain(&e), cursor, "subscription ended: cannot read the event log");
             let _ = tx.try_send(Err(Status::unavailable(format!(
                 "cannot read the event log; subscribe again with after_event_id {cursor}"
             ))));

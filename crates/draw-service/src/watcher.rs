@@ -1,15 +1,17 @@
-//! Watching IRCC's feed: poll the feed URL, and record the rounds that are new or corrected, which emits their
-//! events. One replica polls at a time (the store's poller lock). A failed poll is logged and retried with backoff;
-//! it never writes half an import (an import is one transaction).
+//! Watching IRCC's feed: poll the feed URL and import it through the [`DrawRecorder`], which records the rounds
+//! that are new or corrected and emits their events. One replica polls at a time (the store's poller lock). A failed
+//! poll is logged and retried with backoff; it never writes half an import (an import is one transaction). A round
+//! of a type the catalogue does not know does not fail the poll: it is kept (see `ee_domain::RoundType`).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Duration;
 
-use ee_domain::Catalog;
-use ee_store::{OnConflict, Store};
+use ee_domain::{ErrorCode, ServiceError, error_chain};
+use ee_store::StoreError;
 use tokio::sync::watch;
 
-use crate::live::EventHub;
+use crate::BackgroundTask;
+use crate::recorder::{DrawRecorder, RecordError};
 
 /// Where and how often to poll.
 #[derive(Debug, Clone)]
@@ -33,119 +35,136 @@ pub enum PollOutcome {
     },
 }
 
-struct Watcher {
+/// Why a poll failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WatcherError {
+    #[error("cannot build the HTTP client")]
+    Client(#[source] reqwest::Error),
+    #[error("GET {url}")]
+    Request {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("GET {url}: HTTP {status}")]
+    Status { url: String, status: u16 },
+    #[error("the feed is unreadable")]
+    Import(#[from] RecordError),
+    #[error("cannot take the feed poller lock")]
+    Lock(#[from] StoreError),
+}
+
+impl ServiceError for WatcherError {
+    fn error_code(&self) -> ErrorCode {
+        match self {
+            WatcherError::Client(_) => ErrorCode::Internal,
+            WatcherError::Request { .. } | WatcherError::Status { .. } => ErrorCode::Unavailable,
+            WatcherError::Import(e) => e.error_code(),
+            WatcherError::Lock(e) => e.error_code(),
+        }
+    }
+}
+
+/// Polls IRCC's feed and imports what changed.
+pub struct FeedWatcher {
     config: FeedWatchConfig,
-    store: Store,
-    catalog: &'static Catalog,
-    hub: EventHub,
+    recorder: DrawRecorder,
     http: reqwest::Client,
     last_import: Option<u64>,
 }
 
-/// Polls until `stop` turns true: at once, then every `interval`; after a failure, again after 1 s, 2 s, 4 s ... up
-/// to `interval`.
-pub fn spawn_feed_watcher(
-    config: FeedWatchConfig,
-    store: Store,
-    catalog: &'static Catalog,
-    hub: EventHub,
-    mut stop: watch::Receiver<bool>,
-) -> Result<tokio::task::JoinHandle<()>, String> {
-    let http = reqwest::Client::builder()
-        .timeout(config.timeout)
-        .user_agent(concat!("ee-server/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-    let mut w = Watcher {
-        config,
-        store,
-        catalog,
-        hub,
-        http,
-        last_import: None,
-    };
-    Ok(tokio::spawn(async move {
-        tracing::info!(url = %w.config.url, interval = ?w.config.interval, "watching IRCC's feed");
-        let mut failures: u32 = 0;
-        loop {
-            let wait = match w.poll().await {
-                Ok(outcome) => {
-                    failures = 0;
-                    if let PollOutcome::Imported { created, updated } = outcome {
-                        tracing::info!(created, updated, "imported IRCC's feed");
-                    }
-                    w.config.interval
-                }
-                Err(e) => {
-                    failures = failures.saturating_add(1);
-                    let backoff = Duration::from_secs(1u64 << failures.min(12).saturating_sub(1))
-                        .min(w.config.interval);
-                    tracing::warn!(error = %e, failures, retry_in = ?backoff, "polling IRCC's feed failed");
-                    backoff
-                }
-            };
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {}
-                _ = stop.wait_for(|s| *s) => return,
-            }
-        }
-    }))
-}
+impl FeedWatcher {
+    pub fn new(config: FeedWatchConfig, recorder: DrawRecorder) -> Result<Self, WatcherError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .user_agent(concat!("ee-server/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(WatcherError::Client)?;
+        Ok(Self {
+            config,
+            recorder,
+            http,
+            last_import: None,
+        })
+    }
 
-impl Watcher {
-    async fn poll(&mut self) -> Result<PollOutcome, String> {
-        let store = self.store.clone();
-        let lock = tokio::task::spawn_blocking(move || store.try_lock_feed_poller())
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        let Some(lock) = lock else {
+    /// Polls until `stop` turns true: at once, then every `interval`; after a failure, again after 1 s, 2 s, 4 s
+    /// ... up to `interval`.
+    pub fn spawn(mut self, mut stop: watch::Receiver<bool>) -> BackgroundTask {
+        let handle = tokio::spawn(async move {
+            tracing::info!(url = %self.config.url, interval = ?self.config.interval, "watching IRCC's feed");
+            let mut failures: u32 = 0;
+            loop {
+                let wait = match self.poll().await {
+                    Ok(outcome) => {
+                        failures = 0;
+                        if let PollOutcome::Imported { created, updated } = outcome {
+                            tracing::info!(created, updated, "imported IRCC's feed");
+                        }
+                        self.config.interval
+                    }
+                    Err(e) => {
+                        failures = failures.saturating_add(1);
+                        let backoff =
+                            Duration::from_secs(1u64 << failures.min(12).saturating_sub(1))
+                                .min(self.config.interval);
+                        tracing::warn!(error = %error_chain(&e), failures, retry_in = ?backoff, "polling IRCC's feed failed");
+                        backoff
+                    }
+                };
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+            }
+        });
+        BackgroundTask {
+            name: "feed watcher",
+            handle,
+        }
+    }
+
+    /// One poll: take the lock, fetch, import if the feed changed.
+    pub async fn poll(&mut self) -> Result<PollOutcome, WatcherError> {
+        let store = self.recorder.store().clone();
+        let Some(lock) = store.run(|s| s.try_lock_feed_poller()).await? else {
             // Another replica imports; what this one imported last may be stale by now.
             self.last_import = None;
             return Ok(PollOutcome::NotLeader);
         };
         let result = self.fetch_and_import().await;
-        let _ = tokio::task::spawn_blocking(move || lock.release()).await;
+        if let Err(e) = store.run(move |_| lock.release()).await {
+            tracing::warn!(error = %error_chain(&e), "cannot release the feed poller lock; the database releases it with the connection");
+        }
         result
     }
 
-    async fn fetch_and_import(&mut self) -> Result<PollOutcome, String> {
-        let response = self
-            .http
-            .get(&self.config.url)
-            .send()
-            .await
-            .map_err(|e| format!("GET {}: {e}", self.config.url))?;
+    async fn fetch_and_import(&mut self) -> Result<PollOutcome, WatcherError> {
+        let url = &self.config.url;
+        let request = |source| WatcherError::Request {
+            url: url.clone(),
+            source,
+        };
+        let response = self.http.get(url).send().await.map_err(request)?;
         let status = response.status();
         if !status.is_success() {
-            return Err(format!("GET {}: HTTP {status}", self.config.url));
+            return Err(WatcherError::Status {
+                url: url.clone(),
+                status: status.as_u16(),
+            });
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| format!("GET {}: reading the body: {e}", self.config.url))?;
+        let body = response.bytes().await.map_err(request)?;
         let mut hasher = DefaultHasher::new();
         body.hash(&mut hasher);
         let hash = hasher.finish();
         if self.last_import == Some(hash) {
             return Ok(PollOutcome::Unchanged);
         }
-        let catalog = self.catalog;
-        let store = self.store.clone();
-        let applied = tokio::task::spawn_blocking(move || {
-            let draws = ee_ircc_feed::parse_feed(&body, catalog)
-                .map_err(|e| format!("the feed is unreadable: {e}"))?;
-            store
-                .apply(&draws, OnConflict::Update)
-                .map_err(|e| e.to_string())
-        })
-        .await
-        .map_err(|e| e.to_string())??;
-        self.hub.announce(&applied);
+        let import = self.recorder.import_feed(body.to_vec()).await?;
         self.last_import = Some(hash);
         Ok(PollOutcome::Imported {
-            created: applied.created.len(),
-            updated: applied.updated.len(),
+            created: import.applied.created.len(),
+            updated: import.applied.updated.len(),
         })
     }
 }

@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+use std::sync::Arc;
+
 use chrono::{NaiveDate, Utc};
-use ee_domain::{Catalog, CategoryId, DrawNumber, crs, eligibility, invitation};
+use ee_domain::{CategoryId, DrawNumber, Rules, crs, eligibility, invitation};
 use ee_proto::candidate;
 use ee_proto::convert::{self, from_date};
 use ee_proto::error::ApiError;
@@ -17,11 +19,11 @@ use tonic::{Request, Response, Status};
 
 pub use ee_proto::v1::eligibility_service_server::EligibilityServiceServer;
 
-/// EligibilityService over the category catalogue and the store's rounds.
+/// EligibilityService over the rules of this release (the category catalogue among them) and the store's rounds.
 #[derive(Clone)]
-pub struct Eligibility {
+pub struct EligibilityServiceImpl {
     store: Store,
-    catalog: &'static Catalog,
+    rules: Arc<Rules>,
 }
 
 fn today() -> NaiveDate {
@@ -37,14 +39,17 @@ fn as_of(d: Option<&Date>) -> Result<NaiveDate, ApiError> {
     }
 }
 
-fn profile(p: Option<&CandidateProfile>) -> Result<ee_domain::profile::Profile, ApiError> {
+fn profile(
+    p: Option<&CandidateProfile>,
+    rules: &Rules,
+) -> Result<ee_domain::profile::Profile, ApiError> {
     let p = p.ok_or_else(|| ApiError::invalid("profile", "is required"))?;
-    Ok(candidate::profile(p, today()).map_err(|e| e.within("profile"))?)
+    Ok(candidate::profile(p, today(), rules).map_err(|e| e.within("profile"))?)
 }
 
-impl Eligibility {
-    pub fn new(store: Store, catalog: &'static Catalog) -> Self {
-        Self { store, catalog }
+impl EligibilityServiceImpl {
+    pub fn new(store: Store, rules: Arc<Rules>) -> Self {
+        Self { store, rules }
     }
 
     pub fn into_server(self) -> EligibilityServiceServer<Self> {
@@ -56,14 +61,16 @@ impl Eligibility {
         req: &ListCategoriesRequest,
     ) -> Result<ListCategoriesResponse, ApiError> {
         let date = as_of(req.as_of.as_ref())?;
-        let rule = self.catalog.experience_rule(date);
+        let rule = self.rules.catalog.experience_rule(date);
         let categories = if req.include_history {
-            self.catalog
+            self.rules
+                .catalog
                 .all()
                 .map(|c| candidate::category(c, rule))
                 .collect()
         } else {
-            self.catalog
+            self.rules
+                .catalog
                 .in_force_on(date)
                 .map(|c| candidate::category(c, rule))
                 .collect()
@@ -74,31 +81,32 @@ impl Eligibility {
     fn get_category(&self, req: &GetCategoryRequest) -> Result<GetCategoryResponse, ApiError> {
         let date = as_of(req.as_of.as_ref())?;
         let id = CategoryId::parse(&req.id).map_err(|e| ApiError::invalid("id", e))?;
-        if !self.catalog.contains(&id) {
+        if !self.rules.catalog.contains(&id) {
             return Err(ApiError::NotFound(format!("there is no category {id}")));
         }
         let version = if req.version == 0 {
-            self.catalog.in_force(&id, date).ok_or_else(|| {
+            self.rules.catalog.in_force(&id, date).ok_or_else(|| {
                 ApiError::NotFound(format!("no version of {id} is in force on {date}"))
             })?
         } else {
-            self.catalog
+            self.rules
+                .catalog
                 .get(&id, req.version)
                 .ok_or_else(|| ApiError::NotFound(format!("{id} has no version {}", req.version)))?
         };
         Ok(GetCategoryResponse {
             category: Some(candidate::category(
                 version,
-                self.catalog.experience_rule(date),
+                self.rules.catalog.experience_rule(date),
             )),
         })
     }
 
     fn calculate_crs(&self, req: &CalculateCrsRequest) -> Result<CalculateCrsResponse, ApiError> {
-        let p = profile(req.profile.as_ref())?;
+        let p = profile(req.profile.as_ref(), &self.rules)?;
         let date = as_of(req.as_of.as_ref())?;
         Ok(CalculateCrsResponse {
-            crs: Some(candidate::crs(&crs::score(&p, date))),
+            crs: Some(candidate::crs(&crs::score(&p, date, &self.rules))),
         })
     }
 
@@ -106,12 +114,12 @@ impl Eligibility {
         &self,
         req: &CheckEligibilityRequest,
     ) -> Result<CheckEligibilityResponse, ApiError> {
-        let p = profile(req.profile.as_ref())?;
+        let p = profile(req.profile.as_ref(), &self.rules)?;
         let date = as_of(req.as_of.as_ref())?;
         Ok(candidate::eligibility(&eligibility::check(
             &p,
             date,
-            self.catalog,
+            &self.rules,
         )))
     }
 
@@ -121,21 +129,13 @@ impl Eligibility {
     ) -> Result<CheckInvitationResponse, ApiError> {
         let number =
             DrawNumber::parse(&req.draw_number).map_err(|e| ApiError::invalid("draw_number", e))?;
-        let p = profile(req.profile.as_ref())?;
-        let store = self.store.clone();
-        let draw = tokio::task::spawn_blocking(move || store.get(&number))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|e| {
-                if e.is_unavailable() {
-                    tracing::warn!(error = %e, "database unavailable");
-                    ApiError::Unavailable("the database is unavailable; retry later".into())
-                } else {
-                    ApiError::internal(e)
-                }
-            })?
+        let p = profile(req.profile.as_ref(), &self.rules)?;
+        let draw = self
+            .store
+            .run(move |s| s.get(&number))
+            .await?
             .ok_or_else(|| ApiError::NotFound(format!("there is no round {number}")))?;
-        let check = invitation::check(&p, &draw, self.catalog);
+        let check = invitation::check(&p, &draw, &self.rules);
         Ok(CheckInvitationResponse {
             outcome: match check.outcome {
                 invitation::Outcome::Invited => InvitationOutcome::Invited,
@@ -150,12 +150,12 @@ impl Eligibility {
 }
 
 #[tonic::async_trait]
-impl EligibilityService for Eligibility {
+impl EligibilityService for EligibilityServiceImpl {
     async fn list_categories(
         &self,
         req: Request<ListCategoriesRequest>,
     ) -> Result<Response<ListCategoriesResponse>, Status> {
-        Ok(Response::new(Eligibility::list_categories(
+        Ok(Response::new(EligibilityServiceImpl::list_categories(
             self,
             req.get_ref(),
         )?))
@@ -165,7 +165,7 @@ impl EligibilityService for Eligibility {
         &self,
         req: Request<GetCategoryRequest>,
     ) -> Result<Response<GetCategoryResponse>, Status> {
-        Ok(Response::new(Eligibility::get_category(
+        Ok(Response::new(EligibilityServiceImpl::get_category(
             self,
             req.get_ref(),
         )?))
@@ -175,7 +175,7 @@ impl EligibilityService for Eligibility {
         &self,
         req: Request<CalculateCrsRequest>,
     ) -> Result<Response<CalculateCrsResponse>, Status> {
-        Ok(Response::new(Eligibility::calculate_crs(
+        Ok(Response::new(EligibilityServiceImpl::calculate_crs(
             self,
             req.get_ref(),
         )?))
@@ -185,7 +185,7 @@ impl EligibilityService for Eligibility {
         &self,
         req: Request<CheckEligibilityRequest>,
     ) -> Result<Response<CheckEligibilityResponse>, Status> {
-        Ok(Response::new(Eligibility::check_eligibility(
+        Ok(Response::new(EligibilityServiceImpl::check_eligibility(
             self,
             req.get_ref(),
         )?))
@@ -196,7 +196,7 @@ impl EligibilityService for Eligibility {
         req: Request<CheckInvitationRequest>,
     ) -> Result<Response<CheckInvitationResponse>, Status> {
         Ok(Response::new(
-            Eligibility::check_invitation(self, req.into_inner()).await?,
+            EligibilityServiceImpl::check_invitation(self, req.into_inner()).await?,
         ))
     }
 }

@@ -5,9 +5,12 @@ mod raw;
 mod timestamp;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use ee_domain::{Catalog, CrsBucket, Draw, DrawDraft, PoolDistribution};
+use ee_domain::{
+    Catalog, CrsBucket, Draw, DrawDraft, ErrorCode, FieldViolation, PoolDistribution, Selection,
+    ServiceError,
+};
 
-pub use names::RoundNames;
+pub use names::{BUILTIN_ROUND_NAMES, LabelledType, RoundNames, derived_category_id};
 
 /// The feed snapshot this build ships: IRCC's feed as published on 2026-08-07 (435 rounds, #1 to #434 and #91a/#91b).
 /// The server loads it into an empty database.
@@ -36,19 +39,44 @@ pub enum FeedError {
     },
 }
 
-/// Reads a whole feed. Every round is read or the feed is refused.
-pub fn parse_feed(bytes: &[u8], catalog: &Catalog) -> Result<Vec<Draw>, FeedError> {
+impl ServiceError for FeedError {
+    fn error_code(&self) -> ErrorCode {
+        ErrorCode::InvalidArgument
+    }
+
+    /// Feeds arrive as `ImportFeedRequest.feed_json`.
+    fn field_violations(&self) -> Vec<FieldViolation> {
+        vec![FieldViolation::new("feed_json", self.to_string())]
+    }
+}
+
+/// A feed as read: its rounds in the order the document lists them (duplicates included: the caller decides),
+/// and what the reader could not place although it kept the round (program names it does not know).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedFeed {
+    pub draws: Vec<Draw>,
+    pub notes: Vec<String>,
+}
+
+/// Reads a whole feed. A round of a type the catalogue does not know is kept (see
+/// `ee_domain::RoundType::uncatalogued`); a round that cannot be read at all (no number, no date, no size, no
+/// minimum CRS, an unreadable time) refuses the feed, naming the round and the field.
+pub fn parse_feed(
+    bytes: &[u8],
+    catalog: &Catalog,
+    names: &RoundNames,
+) -> Result<ParsedFeed, FeedError> {
     let feed: raw::Feed = serde_json::from_slice(bytes).map_err(|e| FeedError::Json {
         line: e.line(),
         column: e.column(),
         message: e.to_string(),
     })?;
-    let names = RoundNames::builtin();
-    feed.rounds
-        .iter()
-        .enumerate()
-        .map(|(i, r)| read_round(r, i, catalog, names))
-        .collect()
+    let mut parsed = ParsedFeed::default();
+    for (i, r) in feed.rounds.iter().enumerate() {
+        let draw = read_round(r, i, catalog, names, &mut parsed.notes)?;
+        parsed.draws.push(draw);
+    }
+    Ok(parsed)
 }
 
 const LEAF_BUCKETS: [(usize, u32, u32); 15] = [
@@ -75,6 +103,7 @@ fn read_round(
     index: usize,
     catalog: &Catalog,
     names: &RoundNames,
+    notes: &mut Vec<String>,
 ) -> Result<Draw, FeedError> {
     let round = if r.draw_number.trim().is_empty() {
         format!("#{} in the feed", index + 1)
@@ -86,38 +115,40 @@ fn read_round(
         field: field.to_owned(),
         message,
     };
-    let draw_date: NaiveDate = r.draw_date.trim().parse().map_err(|_| {
-        err(
-            "drawDate",
-            format!("{:?} is not a YYYY-MM-DD date", r.draw_date),
-        )
-    })?;
+    let draw_date = draw_date(&r.draw_date, &r.draw_date_time).map_err(|m| err("drawDate", m))?;
     let held_at = held_at(&r.draw_date_time, draw_date).map_err(|m| err("drawDateTime", m))?;
     let tie_break_at = if r.draw_cut_off.trim().is_empty() {
         None
     } else {
         Some(tie_break(&r.draw_cut_off, held_at).map_err(|m| err("drawCutOff", m))?)
     };
-    let selection = names
-        .selection(&r.draw_name, draw_date, catalog)
-        .map_err(|m| err("drawName", m))?;
+    let labelled = names.round_type(&r.draw_name, draw_date, catalog);
     let eligible_programs = if r.draw_text2.trim().is_empty() {
         Vec::new()
     } else {
-        names
-            .programs(&r.draw_text2)
-            .map_err(|m| err("drawText2", m))?
+        let (programs, unknown) = names.programs(&r.draw_text2);
+        if !unknown.is_empty() {
+            notes.push(format!(
+                "round {round}: drawText2 names programs this release does not know ({}); the round is kept with \
+                 the programs it does know",
+                unknown.join(", ")
+            ));
+        }
+        programs
     };
     let invitations = count(&r.draw_size).map_err(|m| err("drawSize", m))?;
     let minimum_crs = count(&r.draw_crs).map_err(|m| err("drawCRS", m))?;
     let pool_distribution = pool(r).map_err(|(field, m)| err(&field, m))?;
-    let (category_id, category_version) = selection_category(&selection);
+    let (category_id, category_version) = match &labelled.selection {
+        Selection::Category(c) => (c.id.to_string(), c.version),
+        _ => (String::new(), 0),
+    };
     let draft = DrawDraft {
         number: r.draw_number.clone(),
         held_at: Some(held_at),
-        kind: Some(selection.kind()),
-        program: match &selection {
-            ee_domain::Selection::Program(p) => Some(*p),
+        kind: Some(labelled.selection.kind()),
+        program: match &labelled.selection {
+            Selection::Program(p) => Some(*p),
             _ => None,
         },
         category_id,
@@ -128,6 +159,7 @@ fn read_round(
         tie_break_at,
         eligible_programs,
         pool_distribution,
+        uncatalogued: labelled.uncatalogued,
     };
     draft.complete(catalog).map_err(|e| {
         let v = &e.violations[0];
@@ -135,11 +167,16 @@ fn read_round(
     })
 }
 
-fn selection_category(s: &ee_domain::Selection) -> (String, u32) {
-    match s {
-        ee_domain::Selection::Category(c) => (c.id.to_string(), c.version),
-        _ => (String::new(), 0),
-    }
+/// The day of the round: `drawDate` in any spelling a date is written in, else the date of `drawDateTime` when it
+/// carries its year.
+fn draw_date(date: &str, date_time: &str) -> Result<NaiveDate, String> {
+    parse_date(date).or_else(|e| {
+        if timestamp::has_year(date_time) {
+            parse_timestamp(date_time, None).map(|t| t.date_naive())
+        } else {
+            Err(e)
+        }
+    })
 }
 
 /// The feed's name for a field of a draft.
@@ -232,8 +269,20 @@ mod tests {
             .expect("json")
     }
 
+    fn catalog() -> Catalog {
+        ee_domain::rules::Rules::builtin()
+            .expect("the built-in rules")
+            .catalog
+    }
+
+    fn parse(bytes: &[u8]) -> Result<ParsedFeed, FeedError> {
+        let c = catalog();
+        let names = RoundNames::builtin(&c).expect("table");
+        parse_feed(bytes, &c, &names)
+    }
+
     fn parse_one(overrides: &[(&str, &str)]) -> Result<Draw, FeedError> {
-        parse_feed(&round(overrides), Catalog::builtin()).map(|mut v| v.remove(0))
+        parse(&round(overrides)).map(|mut f| f.draws.remove(0))
     }
 
     #[test]
@@ -253,8 +302,7 @@ mod tests {
 
     #[test]
     fn malformed_json_gives_its_position() {
-        let err = parse_feed(b"{\"rounds\": [\n  {\"drawNumber\": }", Catalog::builtin())
-            .expect_err("bad");
+        let err = parse(b"{\"rounds\": [\n  {\"drawNumber\": }").expect_err("bad");
         assert!(matches!(err, FeedError::Json { line: 2, .. }), "{err:?}");
     }
 
@@ -265,9 +313,6 @@ mod tests {
             ("drawCRS", ""),
             ("drawDateTime", "sometime in June"),
             ("drawCutOff", "Smarch 3, 2023 at 10:00:00 UTC"),
-            ("drawName", "Plumbers (Version 1)"),
-            ("drawText2", "Federal Skilled Astronaut Program"),
-            ("drawDate", "28/06/2023"),
         ] {
             let err = parse_one(&[(field, value)]).expect_err(field);
             match err {
@@ -279,11 +324,73 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
-        let err = parse_one(&[("drawName", "Healthcare occupations (Version 7)")]).expect_err("v7");
+        let err = parse_one(&[("drawDate", "28/06/2023"), ("drawDateTime", "14:04:34 UTC")])
+            .expect_err("no date anywhere");
         assert!(
-            matches!(err, FeedError::Round { ref field, .. } if field == "drawName"),
+            matches!(err, FeedError::Round { ref field, .. } if field == "drawDate"),
             "{err:?}"
         );
+        let err = parse_one(&[("drawNumber", "")]).expect_err("no number");
+        assert!(
+            matches!(err, FeedError::Round { ref round, ref field, .. } if round == "#1 in the feed" && field == "drawNumber"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_round_of_a_type_nobody_catalogued_is_kept() {
+        let d = parse_one(&[
+            ("drawName", "Plumbers (Version 1)"),
+            ("drawDate", "2027-03-01"),
+            ("drawDateTime", "March 1, 2027 at 14:00:00 UTC"),
+        ])
+        .expect("kept");
+        assert!(d.round_type.uncatalogued);
+        assert_eq!(d.round_type.name, "Plumbers (Version 1)");
+        let c = d.category().expect("reads as a category: it has a version");
+        assert_eq!((c.id.as_str(), c.version), ("plumbers", 1));
+        assert_eq!(
+            (d.invitations, d.minimum_crs),
+            (500, 476),
+            "the figures are kept"
+        );
+
+        let v7 = parse_one(&[("drawName", "Healthcare occupations (Version 7)")]).expect("kept");
+        assert!(v7.round_type.uncatalogued);
+        assert_eq!(
+            v7.category().map(|c| (c.id.as_str(), c.version)),
+            Some(("healthcare", 7))
+        );
+
+        let astronauts = parse_one(&[("drawName", "Astronaut Invitations")]).expect("kept");
+        assert!(astronauts.round_type.uncatalogued);
+        assert_eq!(astronauts.kind(), ee_domain::RoundKind::General);
+    }
+
+    #[test]
+    fn unknown_programs_are_noted_and_the_round_kept() {
+        let feed = parse(&round(&[(
+            "drawText2",
+            "Canadian Experience Class and Federal Skilled Astronaut Program",
+        )]))
+        .expect("kept");
+        assert_eq!(feed.draws[0].eligible_programs, [ee_domain::Program::Cec]);
+        assert_eq!(feed.notes.len(), 1);
+        assert!(
+            feed.notes[0].contains("Federal Skilled Astronaut Program"),
+            "{:?}",
+            feed.notes
+        );
+    }
+
+    #[test]
+    fn a_draw_date_in_another_spelling_or_missing_is_read() {
+        let d = parse_one(&[("drawDate", "June 28, 2023")]).expect("spelled out");
+        assert_eq!(d.held_at.to_rfc3339(), "2023-06-28T14:04:34+00:00");
+        let d = parse_one(&[("drawDate", "")]).expect("from drawDateTime");
+        assert_eq!(d.held_at.to_rfc3339(), "2023-06-28T14:04:34+00:00");
+        let d = parse_one(&[("drawDateTime", "2023-06-28T14:04:34Z")]).expect("ISO 8601");
+        assert_eq!(d.held_at.to_rfc3339(), "2023-06-28T14:04:34+00:00");
     }
 
     #[test]

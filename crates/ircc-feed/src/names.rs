@@ -9,7 +9,10 @@ use regex::Regex;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct NamesFile {
+    #[serde(rename = "_comment", default)]
+    _comment: String,
     general: Vec<String>,
     programs: HashMap<String, Vec<String>>,
     categories: HashMap<String, Vec<String>>,
@@ -29,12 +32,22 @@ pub struct RoundNames {
 }
 
 /// How a label gives its version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum VersionLabel {
     None,
     /// "(Version 2)", ", 2026-Version 3"
     Explicit(u32),
-    /// "(2023-1)": the version in force on the round's date.
-    Dated,
+    /// "(2023-1)": the version in force on the round's date; the number is the year's list.
+    Dated(u32),
+}
+
+impl VersionLabel {
+    fn number(self) -> Option<u32> {
+        match self {
+            VersionLabel::None => None,
+            VersionLabel::Explicit(n) | VersionLabel::Dated(n) => Some(n),
+        }
+    }
 }
 
 static VERSION_SUFFIXES: LazyLock<[Regex; 3]> = LazyLock::new(|| {
@@ -42,14 +55,77 @@ static VERSION_SUFFIXES: LazyLock<[Regex; 3]> = LazyLock::new(|| {
     [
         re(r"(?i)^(?P<base>.*?)\s*\(\s*version\s*(?P<v>\d+)\s*\)\s*$"),
         re(r"(?i)^(?P<base>.*?)[\s,]*\b\d{4}\s*-\s*version\s*(?P<v>\d+)\s*$"),
-        re(r"(?i)^(?P<base>.*?)\s*\(\s*\d{4}\s*-\s*\d+\s*\)\s*$"),
+        re(r"(?i)^(?P<base>.*?)\s*\(\s*\d{4}\s*-\s*(?P<dated>\d+)\s*\)\s*$"),
     ]
 });
 
-static BUILTIN: LazyLock<RoundNames> = LazyLock::new(|| {
-    RoundNames::from_json(include_str!("../data/round-names.json"))
-        .unwrap_or_else(|e| panic!("the built-in data/round-names.json is invalid: {e}"))
-});
+/// The round type a label reads as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelledType {
+    pub selection: Selection,
+    /// The catalogue does not know this round type (see `ee_domain::RoundType::uncatalogued`).
+    pub uncatalogued: bool,
+}
+
+impl LabelledType {
+    fn known(selection: Selection) -> Self {
+        Self {
+            selection,
+            uncatalogued: false,
+        }
+    }
+
+    fn unknown(selection: Selection) -> Self {
+        Self {
+            selection,
+            uncatalogued: true,
+        }
+    }
+}
+
+/// The stable id of a category the catalogue does not know, from its label: the lower-case words joined by hyphens,
+/// without the version suffix (`"Skilled Crafts Occupations, 2027-Version 1"` is `skilled-crafts-occupations`).
+/// `None` when the label has no letter or digit.
+pub fn derived_category_id(base_label: &str) -> Option<CategoryId> {
+    let mut id = String::new();
+    for word in base_label
+        .to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if id.len() + word.len() + 1 > 64 {
+            break;
+        }
+        if !id.is_empty() {
+            id.push('-');
+        }
+        id.push_str(word);
+    }
+    CategoryId::parse(&id).ok()
+}
+
+/// Whether a label the table does not know reads as a category: it names occupations, or carries a version.
+fn reads_as_category(base: &str, version: VersionLabel) -> bool {
+    version != VersionLabel::None || normalise(base).split(' ').any(|w| w == "occupations")
+}
+
+/// The label without its version suffix, and the version the suffix gives.
+fn split_version(label: &str) -> (String, VersionLabel) {
+    VERSION_SUFFIXES
+        .iter()
+        .find_map(|re| {
+            re.captures(label).map(|c| {
+                let number = |g: &str| c.name(g).and_then(|v| v.as_str().parse::<u32>().ok());
+                let version = match (number("v"), number("dated")) {
+                    (Some(v), _) if v > 0 => VersionLabel::Explicit(v),
+                    (_, Some(n)) if n > 0 => VersionLabel::Dated(n),
+                    _ => VersionLabel::None,
+                };
+                (c["base"].to_owned(), version)
+            })
+        })
+        .unwrap_or((label.to_owned(), VersionLabel::None))
+}
 
 fn normalise(label: &str) -> String {
     label
@@ -60,25 +136,36 @@ fn normalise(label: &str) -> String {
         .join(" ")
 }
 
+/// The table shipped with this build.
+pub const BUILTIN_ROUND_NAMES: &str = include_str!("../data/round-names.json");
+
 impl RoundNames {
-    pub fn builtin() -> &'static RoundNames {
-        &BUILTIN
+    /// The table shipped with this build (`data/round-names.json`), checked against the catalogue.
+    pub fn builtin(catalog: &Catalog) -> Result<Self, String> {
+        Self::from_json(BUILTIN_ROUND_NAMES, catalog).map_err(|e| format!("round-names.json: {e}"))
     }
 
-    pub fn from_json(json: &str) -> Result<Self, String> {
+    /// Reads a table: unknown keys, unknown programs and categories the catalogue does not have are errors.
+    pub fn from_json(json: &str, catalog: &Catalog) -> Result<Self, String> {
         let file: NamesFile = serde_json::from_str(json).map_err(|e| e.to_string())?;
         let mut labels = HashMap::new();
         for l in &file.general {
             labels.insert(normalise(l), Target::General);
         }
         for (code, ls) in &file.programs {
-            let p = Program::from_code(code).ok_or_else(|| format!("unknown program {code}"))?;
+            let p = Program::from_code(code)
+                .ok_or_else(|| format!("programs.{code}: unknown program"))?;
             for l in ls {
                 labels.insert(normalise(l), Target::Program(p));
             }
         }
         for (id, ls) in &file.categories {
-            let id = CategoryId::parse(id)?;
+            let id = CategoryId::parse(id).map_err(|e| format!("categories.{id}: {e}"))?;
+            if !catalog.contains(&id) {
+                return Err(format!(
+                    "categories.{id}: the catalogue has no such category"
+                ));
+            }
             for l in ls {
                 labels.insert(normalise(l), Target::Category(id.clone()));
             }
@@ -86,69 +173,59 @@ impl RoundNames {
         Ok(Self { labels })
     }
 
-    /// The category ids the table can produce.
-    pub fn category_ids(&self) -> impl Iterator<Item = &CategoryId> {
-        self.labels.values().filter_map(|t| match t {
-            Target::Category(id) => Some(id),
-            _ => None,
-        })
-    }
-
-    /// The round type of a label (`drawName`) for a round held on `date`.
-    pub fn selection(
-        &self,
-        label: &str,
-        date: NaiveDate,
-        catalog: &Catalog,
-    ) -> Result<Selection, String> {
-        let (base, version) = VERSION_SUFFIXES
-            .iter()
-            .enumerate()
-            .find_map(|(i, re)| {
-                re.captures(label).map(|c| {
-                    let v = match (i, c.name("v")) {
-                        (_, Some(v)) => v
-                            .as_str()
-                            .parse()
-                            .map_or(VersionLabel::None, VersionLabel::Explicit),
-                        _ => VersionLabel::Dated,
-                    };
-                    (c["base"].to_owned(), v)
-                })
-            })
-            .unwrap_or((label.to_owned(), VersionLabel::None));
-        let target = self
-            .labels
-            .get(&normalise(&base))
-            .ok_or_else(|| format!("{label:?} is not a known round type"))?;
+    /// The round type of a label (`drawName`) for a round held on `date`. Never fails: a label the table or the
+    /// catalogue does not know is an uncatalogued round type, a category (with an id derived from the label) when it
+    /// reads as one, else General.
+    pub fn round_type(&self, label: &str, date: NaiveDate, catalog: &Catalog) -> LabelledType {
+        let (base, version) = split_version(label);
+        let derived = || match derived_category_id(&base) {
+            Some(id) if reads_as_category(&base, version) => {
+                LabelledType::unknown(Selection::Category(CategoryRef {
+                    id,
+                    version: version.number().unwrap_or(1),
+                }))
+            }
+            _ => LabelledType::unknown(Selection::General),
+        };
+        let Some(target) = self.labels.get(&normalise(&base)) else {
+            return derived();
+        };
         match (target, version) {
-            (Target::General, VersionLabel::None) => Ok(Selection::General),
-            (Target::Program(p), VersionLabel::None) => Ok(Selection::Program(*p)),
-            (Target::Category(id), VersionLabel::Explicit(v)) => match catalog.get(id, v) {
-                Some(_) => Ok(Selection::Category(CategoryRef {
+            (Target::General, VersionLabel::None) => LabelledType::known(Selection::General),
+            (Target::Program(p), VersionLabel::None) => LabelledType::known(Selection::Program(*p)),
+            (Target::Category(id), VersionLabel::Explicit(v)) => {
+                let selection = Selection::Category(CategoryRef {
                     id: id.clone(),
                     version: v,
-                })),
-                None => Err(format!(
-                    "{label:?}: the catalogue has no version {v} of {id}"
-                )),
-            },
-            (Target::Category(id), VersionLabel::Dated | VersionLabel::None) => catalog
-                .in_force(id, date)
-                .map(|cv| {
-                    Selection::Category(CategoryRef {
+                });
+                if catalog.get(id, v).is_some() {
+                    LabelledType::known(selection)
+                } else {
+                    LabelledType::unknown(selection)
+                }
+            }
+            (Target::Category(id), VersionLabel::Dated(_) | VersionLabel::None) => {
+                match catalog.in_force(id, date) {
+                    Some(cv) => LabelledType::known(Selection::Category(CategoryRef {
                         id: id.clone(),
                         version: cv.version,
-                    })
-                })
-                .ok_or_else(|| format!("{label:?}: no version of {id} was in force on {date}")),
-            _ => Err(format!("{label:?}: only category rounds have versions")),
+                    })),
+                    None => LabelledType::unknown(Selection::Category(CategoryRef {
+                        id: id.clone(),
+                        version: version.number().unwrap_or(1),
+                    })),
+                }
+            }
+            // A version on a general or program label: not a round type this table knows.
+            _ => derived(),
         }
     }
 
-    /// The programs of a list such as "Federal Skilled Worker, Canadian Experience Class and Federal Skilled Trades".
-    pub fn programs(&self, text: &str) -> Result<Vec<Program>, String> {
+    /// The programs of a list such as "Federal Skilled Worker, Canadian Experience Class and Federal Skilled
+    /// Trades", sorted, and the parts that name no program this table knows (IRCC may add one).
+    pub fn programs(&self, text: &str) -> (Vec<Program>, Vec<String>) {
         let mut out = Vec::new();
+        let mut unknown = Vec::new();
         for part in text.split(',').flat_map(|p| p.split(" and ")) {
             let part = part.trim();
             if part.is_empty() {
@@ -156,15 +233,12 @@ impl RoundNames {
             }
             match self.labels.get(&normalise(part)) {
                 Some(Target::Program(p)) => out.push(*p),
-                _ => return Err(format!("{part:?} in {text:?} is not a known program")),
+                _ => unknown.push(part.to_owned()),
             }
-        }
-        if out.is_empty() {
-            return Err(format!("{text:?} names no program"));
         }
         out.sort();
         out.dedup();
-        Ok(out)
+        (out, unknown)
     }
 }
 
@@ -172,8 +246,26 @@ impl RoundNames {
 mod tests {
     use super::*;
 
+    fn catalog() -> Catalog {
+        ee_domain::rules::Rules::builtin()
+            .expect("the built-in rules")
+            .catalog
+    }
+
+    fn labelled(label: &str, date: &str) -> LabelledType {
+        let c = catalog();
+        RoundNames::builtin(&c)
+            .expect("table")
+            .round_type(label, date.parse().expect("date"), &c)
+    }
+
     fn sel(label: &str, date: &str) -> Result<Selection, String> {
-        RoundNames::builtin().selection(label, date.parse().expect("date"), Catalog::builtin())
+        let t = labelled(label, date);
+        if t.uncatalogued {
+            Err(format!("{label:?} is uncatalogued: {:?}", t.selection))
+        } else {
+            Ok(t.selection)
+        }
     }
 
     fn cat(id: &str, version: u32) -> Selection {
@@ -259,31 +351,88 @@ mod tests {
     }
 
     #[test]
-    fn unknown_labels_and_versions_are_errors() {
-        assert!(sel("Plumbing occupations (Version 1)", "2024-01-01").is_err());
-        assert!(sel("STEM occupations (Version 9)", "2024-01-01").is_err());
-        assert!(sel("General (Version 1)", "2024-01-01").is_err());
-        assert!(sel("Transport occupations (2025-1)", "2025-06-01").is_err());
+    fn unknown_labels_and_versions_are_uncatalogued_types() {
+        for (label, date, want) in [
+            (
+                "Plumbing occupations (Version 1)",
+                "2024-01-01",
+                cat("plumbing-occupations", 1),
+            ),
+            (
+                "Skilled Crafts Occupations, 2027-Version 2",
+                "2027-03-01",
+                cat("skilled-crafts-occupations", 2),
+            ),
+            (
+                "Plumbing and Heating Occupations (2027-1)",
+                "2027-03-01",
+                cat("plumbing-and-heating-occupations", 1),
+            ),
+            (
+                "Arctic occupations",
+                "2027-03-01",
+                cat("arctic-occupations", 1),
+            ),
+            ("STEM occupations (Version 9)", "2024-01-01", cat("stem", 9)),
+            (
+                "Transport occupations (2025-1)",
+                "2025-06-01",
+                cat("transport", 1),
+            ),
+            ("General (Version 1)", "2024-01-01", cat("general", 1)),
+            ("Astronaut Invitations", "2027-03-01", Selection::General),
+            ("", "2027-03-01", Selection::General),
+        ] {
+            let t = labelled(label, date);
+            assert!(t.uncatalogued, "{label}");
+            assert_eq!(t.selection, want, "{label}");
+        }
+    }
+
+    #[test]
+    fn derived_ids_are_stable_words_joined_by_hyphens() {
+        let id = |s: &str| derived_category_id(s).map(|i| i.to_string());
+        assert_eq!(
+            id("Skilled Crafts Occupations"),
+            Some("skilled-crafts-occupations".into())
+        );
+        assert_eq!(
+            id("  Skilled   crafts — Occupations "),
+            Some("skilled-crafts-occupations".into())
+        );
+        assert_eq!(id("!!!"), None);
+        let long = "word ".repeat(40);
+        assert!(id(&long).is_some_and(|i| i.len() <= 64));
     }
 
     #[test]
     fn program_lists() {
-        let n = RoundNames::builtin();
+        let c = catalog();
+        let n = RoundNames::builtin(&c).expect("table");
         assert_eq!(
             n.programs("Federal Skilled Worker, Canadian Experience Class, Federal Skilled Trades and Provincial Nominee Program"),
-            Ok(vec![Program::Cec, Program::Pnp, Program::Fsw, Program::Fst])
+            (vec![Program::Cec, Program::Pnp, Program::Fsw, Program::Fst], vec![])
         );
         assert_eq!(
             n.programs("Federal Skilled Worker Program, Canadian Experience Class and Federal Skilled Trades Program"),
-            Ok(vec![Program::Cec, Program::Fsw, Program::Fst])
+            (vec![Program::Cec, Program::Fsw, Program::Fst], vec![])
         );
-        assert!(n.programs("Federal Skilled Astronaut Program").is_err());
+        assert_eq!(
+            n.programs("Canadian Experience Class and Federal Skilled Astronaut Program"),
+            (
+                vec![Program::Cec],
+                vec!["Federal Skilled Astronaut Program".to_owned()]
+            )
+        );
     }
 
     #[test]
-    fn every_category_in_the_table_is_in_the_catalogue() {
-        for id in RoundNames::builtin().category_ids() {
-            assert!(Catalog::builtin().contains(id), "{id}");
-        }
+    fn a_table_naming_a_category_the_catalogue_lacks_is_refused() {
+        let c = catalog();
+        let json = r#"{"general": [], "programs": {}, "categories": {"plumbing": ["Plumbing"]}}"#;
+        let err = RoundNames::from_json(json, &c).expect_err("unknown category");
+        assert!(err.contains("categories.plumbing"), "{err}");
+        let json = r#"{"general": [], "programs": {}, "categories": {}, "labels": []}"#;
+        assert!(RoundNames::from_json(json, &c).is_err(), "unknown key");
     }
 }

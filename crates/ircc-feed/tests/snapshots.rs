@@ -2,13 +2,31 @@
 
 use std::collections::HashMap;
 
-use ee_domain::{Catalog, Draw, Program, RoundKind};
-use ee_ircc_feed::{SHIPPED_SNAPSHOT, parse_feed};
+use ee_domain::{Draw, Program, RoundKind};
+use ee_ircc_feed::{RoundNames, SHIPPED_SNAPSHOT, parse_feed};
+
+/// Every round of a feed; none may be uncatalogued, and no program may be unknown.
+fn read(bytes: &[u8]) -> Vec<Draw> {
+    let rules = ee_domain::rules::Rules::builtin().expect("the built-in rules");
+    let names = RoundNames::builtin(&rules.catalog).expect("round names");
+    let feed = parse_feed(bytes, &rules.catalog, &names).expect("the feed reads");
+    assert!(feed.notes.is_empty(), "{:?}", feed.notes);
+    let unknown: Vec<String> = feed
+        .draws
+        .iter()
+        .filter(|d| d.round_type.uncatalogued)
+        .map(|d| format!("{} {:?}", d.number, d.round_type.name))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "every label of IRCC's feeds is catalogued: {unknown:?}"
+    );
+    feed.draws
+}
 
 fn snapshot(name: &str) -> Vec<Draw> {
     let path = format!("{}/snapshots/{name}", env!("CARGO_MANIFEST_DIR"));
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    parse_feed(&bytes, Catalog::builtin()).unwrap_or_else(|e| panic!("{name}: {e}"))
+    read(&std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
 }
 
 fn by_number(draws: &[Draw]) -> HashMap<String, &Draw> {
@@ -17,7 +35,7 @@ fn by_number(draws: &[Draw]) -> HashMap<String, &Draw> {
 
 #[test]
 fn the_2026_snapshot_reads_every_round() {
-    let draws = parse_feed(SHIPPED_SNAPSHOT, Catalog::builtin()).expect("shipped snapshot");
+    let draws = read(SHIPPED_SNAPSHOT);
     assert_eq!(draws.len(), 435);
     let all = by_number(&draws);
     assert_eq!(all.len(), 435, "round numbers are unique");

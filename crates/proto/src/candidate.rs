@@ -9,8 +9,8 @@ use ee_domain::language::{self, LanguageResult, LanguageTest, Scores};
 use ee_domain::profile::{
     CanadianEducation, EducationLevel, MaritalStatus, NocCode, Profile, Spouse, WorkEntry,
 };
-use ee_domain::programs::{ProgramEligibility, Reason};
-use ee_domain::{CategoryVersion, FieldViolation, InvalidInput};
+use ee_domain::programs::ProgramEligibility;
+use ee_domain::{CategoryVersion, FieldViolation, InvalidInput, Reason, Rules};
 
 use crate::convert::{Violations, date, from_date, from_timestamp, program};
 use crate::v1;
@@ -40,6 +40,7 @@ fn education(field: &str, value: i32, v: &mut Violations) -> Option<EducationLev
 fn language_result(
     field: &str,
     r: &v1::LanguageResult,
+    rules: &Rules,
     v: &mut Violations,
 ) -> Option<LanguageResult> {
     use v1::LanguageTest as T;
@@ -83,7 +84,7 @@ fn language_result(
         listening: scores.listening,
         speaking: scores.speaking,
     };
-    language::convert(test, scores, test_date)
+    language::convert(test, scores, test_date, &rules.language)
         .map_err(|errors| v.extend_within(field, errors))
         .ok()
 }
@@ -95,8 +96,12 @@ fn noc(field: &str, code: &str, v: &mut Violations) -> Option<NocCode> {
 /// The most jobs a work history may list: experience is counted over every pair of them.
 pub const MAX_JOBS: usize = 100;
 
-/// Reads a candidate profile; `today` bounds the date of birth.
-pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, InvalidInput> {
+/// Reads a candidate profile; `today` bounds the date of birth, and `rules` convert language test scores.
+pub fn profile(
+    p: &v1::CandidateProfile,
+    today: NaiveDate,
+    rules: &Rules,
+) -> Result<Profile, InvalidInput> {
     let mut v = Violations::default();
     let date_of_birth = match &p.date_of_birth {
         None => {
@@ -139,7 +144,7 @@ pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, In
         language: s
             .language
             .as_ref()
-            .and_then(|l| language_result("spouse.language", l, &mut v)),
+            .and_then(|l| language_result("spouse.language", l, rules, &mut v)),
         canadian_work_years: s.canadian_work_years,
         studied_in_canada: s.studied_in_canada,
     });
@@ -161,11 +166,11 @@ pub fn profile(p: &v1::CandidateProfile, today: NaiveDate) -> Result<Profile, In
     let first_language = p
         .first_language
         .as_ref()
-        .and_then(|l| language_result("first_language", l, &mut v));
+        .and_then(|l| language_result("first_language", l, rules, &mut v));
     let second_language = p
         .second_language
         .as_ref()
-        .and_then(|l| language_result("second_language", l, &mut v));
+        .and_then(|l| language_result("second_language", l, rules, &mut v));
     let mut work_history = Vec::new();
     if p.work_history.len() > MAX_JOBS {
         v.push(FieldViolation::new(
@@ -251,7 +256,7 @@ fn section(s: &CrsSection) -> v1::CrsSection {
             .lines
             .iter()
             .map(|l| v1::CrsLine {
-                code: l.code.to_owned(),
+                code: l.code.as_str().to_owned(),
                 label: l.label.clone(),
                 points: l.points,
             })
@@ -275,7 +280,7 @@ pub fn crs(s: &CrsScore) -> v1::CrsBreakdown {
 pub fn reasons(r: &[Reason]) -> Vec<v1::Reason> {
     r.iter()
         .map(|r| v1::Reason {
-            code: r.code.to_owned(),
+            code: r.code.as_str().to_owned(),
             message: r.message.clone(),
         })
         .collect()
@@ -355,5 +360,40 @@ pub fn category(c: &CategoryVersion, rule: &ExperienceRule) -> v1::Category {
         french_nclc_min: c.french_nclc_min.map_or(0, u32::from),
         unverified: c.unverified,
         notes: c.notes.clone().unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use ee_domain::ReasonCode;
+    use ee_domain::crs::CrsLineCode;
+
+    const PROTO: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../proto/expressentry/v1/eligibility_service.proto"
+    ));
+
+    /// The codes listed (`//   CODE: meaning.`) in the comment on `string code = 1;` of `message`.
+    fn listed_codes(message: &str) -> BTreeSet<&'static str> {
+        let body = PROTO
+            .split_once(&format!("message {message} {{"))
+            .and_then(|(_, rest)| rest.split_once("string code = 1;"))
+            .unwrap_or_else(|| panic!("message {message} with its code field"))
+            .0;
+        body.lines()
+            .filter_map(|l| l.trim().strip_prefix("//")?.split_once(':'))
+            .map(|(code, _)| code.trim())
+            .filter(|code| code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+            .collect()
+    }
+
+    #[test]
+    fn every_code_is_documented_in_the_proto() {
+        let reasons: BTreeSet<&str> = ReasonCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed_codes("Reason"), reasons, "Reason.code's comment");
+        let lines: BTreeSet<&str> = CrsLineCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(listed_codes("CrsLine"), lines, "CrsLine.code's comment");
     }
 }

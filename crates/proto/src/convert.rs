@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use ee_domain::{
-    Catalog, CrsBucket, Draw, DrawChange, DrawDraft, DrawEvent, DrawFilter, DrawStats,
+    Catalog, CategoryId, CrsBucket, Draw, DrawChange, DrawDraft, DrawEvent, DrawFilter, DrawStats,
     FieldViolation, InvalidInput, PoolDistribution, Program, RoundKind, Selection, StatsReport,
 };
 use prost_types::Timestamp;
@@ -21,10 +21,6 @@ impl Violations {
 
     pub(crate) fn push(&mut self, v: FieldViolation) {
         self.0.push(v);
-    }
-
-    pub(crate) fn extend(&mut self, e: InvalidInput) {
-        self.0.extend(e.violations);
     }
 
     pub(crate) fn extend_within(&mut self, prefix: &str, violations: Vec<FieldViolation>) {
@@ -121,10 +117,11 @@ pub fn from_round_kind(field: &str, value: i32) -> Result<Option<RoundKind>, Fie
     }
 }
 
-pub fn round_type(selection: &Selection, name: String) -> v1::RoundType {
+pub fn round_type(selection: &Selection, name: String, uncatalogued: bool) -> v1::RoundType {
     let mut rt = v1::RoundType {
         kind: round_kind(selection.kind()) as i32,
         name,
+        uncatalogued,
         ..Default::default()
     };
     match selection {
@@ -145,6 +142,7 @@ pub fn draw(d: &Draw) -> v1::Draw {
         round_type: Some(round_type(
             &d.round_type.selection,
             d.round_type.name.clone(),
+            d.round_type.uncatalogued,
         )),
         invitations: d.invitations,
         minimum_crs: d.minimum_crs,
@@ -248,15 +246,14 @@ pub fn draw_draft(d: &v1::Draw) -> Result<DrawDraft, InvalidInput> {
         tie_break_at,
         eligible_programs,
         pool_distribution,
+        uncatalogued: rt.uncatalogued,
     };
     v.finish().map(|()| draft)
 }
 
-/// Reads a filter; field paths are relative to the `DrawFilter` message. No filter selects every round.
-pub fn draw_filter(
-    f: Option<&v1::DrawFilter>,
-    catalog: &Catalog,
-) -> Result<DrawFilter, InvalidInput> {
+/// Reads a filter; field paths are relative to the `DrawFilter` message. No filter selects every round. A category
+/// id is checked for its form only: whether the catalogue or the stored rounds know it is the service's question.
+pub fn draw_filter(f: Option<&v1::DrawFilter>) -> Result<DrawFilter, InvalidInput> {
     let Some(f) = f else {
         return Ok(DrawFilter::default());
     };
@@ -267,10 +264,8 @@ pub fn draw_filter(
         category: if f.category_id.is_empty() {
             None
         } else {
-            catalog
-                .resolve_id("category_id", &f.category_id)
-                .map_err(|e| v.extend(e))
-                .ok()
+            v.ok(CategoryId::parse(&f.category_id)
+                .map_err(|e| FieldViolation::new("category_id", e)))
         },
         category_version: (f.category_version != 0).then_some(f.category_version),
         held_after: f
@@ -313,10 +308,17 @@ pub fn stats_response(r: &StatsReport, catalog: &Catalog) -> v1::GetDrawStatsRes
             })
             .collect(),
         by_round_type: r
-            .by_selection
+            .by_round_type
             .iter()
-            .map(|(sel, s)| v1::RoundTypeStats {
-                round_type: Some(round_type(sel, sel.default_name(catalog))),
+            .map(|(group, s)| v1::RoundTypeStats {
+                round_type: Some(round_type(
+                    &group.selection,
+                    group
+                        .label
+                        .clone()
+                        .unwrap_or_else(|| group.selection.default_name(catalog)),
+                    group.uncatalogued,
+                )),
                 stats: Some(draw_stats(s)),
             })
             .collect(),

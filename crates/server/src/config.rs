@@ -138,6 +138,12 @@ pub struct Settings {
     )]
     pub max_subscriptions_per_connection: usize,
 
+    /// A directory of rule data files (categories.json, crs.json, programs.json, language-tests.json,
+    /// round-names.json) that replace the shipped ones; a file it lacks is taken from the shipped data. Every file
+    /// is checked at start: a mistake stops the server, naming the file and the path in it.
+    #[arg(long, env = "EE_RULES_DIR")]
+    pub rules_dir: Option<PathBuf>,
+
     /// Seconds between reads of the event log when nothing wakes it (a backstop for lost notifications).
     #[arg(long, env = "EE_EVENT_BACKSTOP_INTERVAL", default_value = "10", value_parser = parse_seconds)]
     pub event_backstop_interval: Duration,
@@ -147,5 +153,67 @@ impl Settings {
     /// The defaults, as if no flag and no variable were given.
     pub fn defaults() -> Self {
         Cli::parse_from(["ee-server"]).settings
+    }
+
+    /// The defaults, ignoring every `EE_*` variable: for tests, which must not pick up a developer's shell.
+    pub fn without_environment() -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Cli::command()
+            .mut_args(|arg| arg.env(None::<&str>))
+            .try_get_matches_from(["ee-server"])
+            .expect("the defaults parse");
+        Cli::from_arg_matches(&matches)
+            .expect("the defaults parse")
+            .settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The check runs in a child process of this test binary, started with `EE_*` variables set: the variables of
+    /// this process cannot be changed without unsafe code, which the workspace forbids.
+    #[test]
+    fn without_environment_ignores_ee_variables() {
+        const CHILD: &str = "EE_SERVER_CONFIG_TEST_CHILD";
+        const FEED: &str = "http://feed.invalid/ee_rounds_123_en.json";
+        if std::env::var_os(CHILD).is_some() {
+            let read = Settings::defaults();
+            assert_eq!(
+                read.ircc_feed_url.as_deref(),
+                Some(FEED),
+                "the variables reached the child"
+            );
+            assert!(!read.load_snapshot);
+            let ignored = Settings::without_environment();
+            assert_eq!(ignored.ircc_feed_url, None);
+            assert!(ignored.load_snapshot);
+            assert!(ignored.operator_token.is_none());
+            assert_eq!(ignored.database_url, "sqlite://expressentry.db");
+            assert_eq!(ignored.listen, "127.0.0.1:50051".parse().expect("address"));
+            assert_eq!(ignored.max_subscribers, 20_000);
+            assert_eq!(ignored.ircc_feed_interval, Duration::from_secs(1800));
+            return;
+        }
+        let name = "config::tests::without_environment_ignores_ee_variables";
+        let out = std::process::Command::new(std::env::current_exe().expect("this test binary"))
+            .args(["--exact", name, "--test-threads=1"])
+            .env(CHILD, "1")
+            .env("EE_IRCC_FEED_URL", FEED)
+            .env("EE_LOAD_SNAPSHOT", "false")
+            .env("EE_OPERATOR_TOKEN", "from-the-shell")
+            .env("EE_DATABASE_URL", "postgres://db.invalid/expressentry")
+            .env("EE_LISTEN_ADDR", "0.0.0.0:1")
+            .env("EE_MAX_SUBSCRIBERS", "7")
+            .env("EE_IRCC_FEED_INTERVAL", "5")
+            .output()
+            .expect("run this test binary again");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("test result: ok. 1 passed"),
+            "the child run of {name} failed or did not run it:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

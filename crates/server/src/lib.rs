@@ -1,8 +1,13 @@
 #![doc = include_str!("../README.md")]
 
+pub mod app;
 pub mod config;
-pub mod startup;
+pub mod grpc;
+pub mod rules;
+pub mod shutdown;
+pub mod tasks;
 pub mod telemetry;
 
+pub use app::{Application, open_recorder, open_store};
 pub use config::{Cli, Command, LogFormat, Settings};
-pub use startup::{Application, open_store, shutdown_signal};
+pub use shutdown::shutdown_signal;

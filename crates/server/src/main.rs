@@ -2,9 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use ee_domain::Catalog;
-use ee_server::{Application, Cli, Command, open_store, shutdown_signal, telemetry};
-use ee_store::OnConflict;
+use ee_server::{Application, Cli, Command, open_recorder, shutdown_signal, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -25,33 +23,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until(shutdown_signal()).await
         }
         Command::Migrate => {
-            let settings = ee_server::Settings {
-                load_snapshot: false,
-                ..settings
-            };
-            open_store(&settings).await?;
+            open_recorder(&settings).await?;
             println!("migrations are up to date");
             Ok(())
         }
         Command::Import { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let draws = ee_ircc_feed::parse_feed(&bytes, Catalog::builtin())
-                .with_context(|| format!("cannot read the feed {}", file.display()))?;
-            let settings = ee_server::Settings {
-                load_snapshot: false,
-                ..settings
-            };
-            let store = open_store(&settings).await?;
-            let applied =
-                tokio::task::spawn_blocking(move || store.apply(&draws, OnConflict::Update))
-                    .await??;
+            let recorder = open_recorder(&settings).await?;
+            let import = recorder
+                .import_feed(bytes)
+                .await
+                .with_context(|| format!("cannot import the feed {}", file.display()))?;
             println!(
-                "imported {}: {} created, {} updated, {} unchanged",
+                "imported {}: {} created, {} updated, {} unchanged, {} uncatalogued, {} duplicates dropped",
                 file.display(),
-                applied.created.len(),
-                applied.updated.len(),
-                applied.unchanged.len()
+                import.applied.created.len(),
+                import.applied.updated.len(),
+                import.applied.unchanged.len(),
+                import.uncatalogued,
+                import.duplicates_dropped
             );
             Ok(())
         }

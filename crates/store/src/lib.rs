@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
 mod connection;
+mod error;
 mod listener;
+pub mod payload;
 mod rows;
 mod schema;
 
@@ -11,9 +13,13 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use ee_domain::{Draw, DrawChange, DrawEvent, DrawFilter, DrawNumber, Program, RoundKind};
+use ee_domain::{
+    CategoryId, Draw, DrawChange, DrawEvent, DrawFilter, DrawNumber, Program, RoundKind,
+};
 
 pub use connection::{DatabaseUrl, DbConnection};
+pub use error::StoreError;
+pub use listener::ListenerError;
 use listener::spawn_listener;
 use rows::{DrawRow, EventRow, NewEventRow};
 use schema::{draw_events, draws};
@@ -27,31 +33,6 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migration
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 /// Held while migrating, so that replicas starting together migrate once.
 const MIGRATION_LOCK_KEY: i64 = 0x6565_6d69_6772_6174;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database configuration: {0}")]
-    Config(String),
-    #[error("cannot connect to the database: {0}")]
-    Connect(String),
-    #[error("migration failed: {0}")]
-    Migration(String),
-    #[error("database query failed: {0}")]
-    Query(#[from] diesel::result::Error),
-    #[error("no database connection available: {0}")]
-    Pool(#[from] r2d2::Error),
-    #[error("stored data is unreadable: {0}")]
-    Corrupt(String),
-    #[error("round {0} is already recorded with different content")]
-    Conflict(String),
-}
-
-impl StoreError {
-    /// The database could not be reached (rather than a query failing): callers may retry later.
-    pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Pool(_) | StoreError::Connect(_))
-    }
-}
 
 /// The backend behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +107,23 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Runs blocking store work off the async threads: the one hand-off from async code to the store. The work runs
+    /// in the caller's tracing span; a panic in it is raised again in the caller, as if the work had run there.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        off_the_async_threads(move || work(&store)).await
+    }
+
+    /// [`Store::connect`] from async code.
+    pub async fn open(url: &str, pool_size: u32) -> Result<Self, StoreError> {
+        let url = url.to_owned();
+        off_the_async_threads(move || Self::connect(&url, pool_size)).await
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<connection::Manager>, StoreError> {
@@ -206,8 +204,37 @@ impl Store {
         self.list(filter, None, usize::MAX)
     }
 
-    /// Writes rounds in one transaction; see [`OnConflict`] for rounds stored with other content.
+    /// The rounds stored with a round type the catalogue did not know when they were recorded, oldest first.
+    pub fn uncatalogued(&self) -> Result<Vec<Draw>, StoreError> {
+        draws::table
+            .filter(draws::uncatalogued.eq(true))
+            .order((draws::held_at.asc(), draws::number_key.asc()))
+            .select(DrawRow::as_select())
+            .load(&mut *self.conn()?)?
+            .into_iter()
+            .map(DrawRow::into_draw)
+            .collect()
+    }
+
+    /// Whether some stored round is of this category (catalogued or derived from a label).
+    pub fn has_category(&self, id: &CategoryId) -> Result<bool, StoreError> {
+        let n: i64 = draws::table
+            .filter(draws::category_id.eq(id.as_str()))
+            .count()
+            .get_result(&mut *self.conn()?)?;
+        Ok(n > 0)
+    }
+
+    /// Writes rounds in one transaction; see [`OnConflict`] for rounds stored with other content. Each round number
+    /// appears at most once in a batch (callers resolve duplicates first), so each round gets at most one event.
     pub fn apply(&self, incoming: &[Draw], on_conflict: OnConflict) -> Result<Applied, StoreError> {
+        let mut numbers = std::collections::HashSet::with_capacity(incoming.len());
+        if let Some(d) = incoming.iter().find(|d| !numbers.insert(d.number)) {
+            return Err(StoreError::Misuse(format!(
+                "round {} appears twice in one batch",
+                d.number
+            )));
+        }
         let _guard = self
             .write_lock
             .lock()
@@ -240,8 +267,6 @@ impl Store {
                         new_rows.push(DrawRow::new(d, now)?);
                         applied.created.push(d.clone());
                         changes.push((DrawChange::Created, d.clone(), None));
-                        // A batch naming a round twice: the later one is an update of the earlier.
-                        existing.insert(d.number.to_string(), d.clone());
                     }
                     Some(old) if old == d => applied.unchanged.push(d.clone()),
                     Some(_) if on_conflict == OnConflict::Reject => {
@@ -264,11 +289,11 @@ impl Store {
                                 draws::eligible_programs.eq(&row.eligible_programs),
                                 draws::pool_distribution.eq(&row.pool_distribution),
                                 draws::updated_at.eq(row.updated_at),
+                                draws::uncatalogued.eq(row.uncatalogued),
                             ))
                             .execute(conn)?;
                         applied.updated.push((old.clone(), d.clone()));
                         changes.push((DrawChange::Updated, d.clone(), Some(old.clone())));
-                        existing.insert(d.number.to_string(), d.clone());
                     }
                 }
             }
@@ -387,6 +412,20 @@ impl Drop for PollerLock {
             let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({FEED_POLLER_LOCK_KEY})"))
                 .execute(pg);
         }
+    }
+}
+
+/// Runs blocking work on the blocking pool, in the caller's tracing span; a panic in it is raised again here.
+async fn off_the_async_threads<T, F>(work: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+{
+    let span = tracing::Span::current();
+    match tokio::task::spawn_blocking(move || span.in_scope(work)).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(StoreError::Cancelled(e.to_string())),
     }
 }
 

@@ -4,10 +4,28 @@
 
 use std::time::Duration;
 
+use ee_domain::{ErrorCode, ServiceError, error_chain};
 use futures::StreamExt;
 use tokio::sync::watch;
 
 use crate::EVENTS_CHANNEL;
+
+/// Why the listener lost its connection; it reconnects after each.
+#[derive(Debug, thiserror::Error)]
+pub enum ListenerError {
+    #[error("cannot connect to PostgreSQL to LISTEN")]
+    Connect(#[source] tokio_postgres::Error),
+    #[error("the LISTEN connection failed")]
+    Connection(#[source] tokio_postgres::Error),
+    #[error("the LISTEN connection ended")]
+    Ended,
+}
+
+impl ServiceError for ListenerError {
+    fn error_code(&self) -> ErrorCode {
+        ErrorCode::Unavailable
+    }
+}
 
 /// Listens on `url` until `stop` turns true, calling `wake` on every notification, on every (re)connection, and
 /// after the connection is lost. Connection failures are logged and retried with backoff (100 ms to 5 s).
@@ -25,7 +43,7 @@ pub fn spawn_listener(
             match listen_once(&url, &wake, &mut stop).await {
                 Ok(()) => return,
                 Err(e) => {
-                    tracing::warn!(error = %e, retry_in = ?backoff, "event listener lost its PostgreSQL connection");
+                    tracing::warn!(error = %error_chain(&e), retry_in = ?backoff, "event listener lost its PostgreSQL connection");
                     wake();
                 }
             }
@@ -43,8 +61,10 @@ async fn listen_once(
     url: &str,
     wake: &(impl Fn() + Send + Sync),
     stop: &mut watch::Receiver<bool>,
-) -> Result<(), tokio_postgres::Error> {
-    let (client, mut connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+) -> Result<(), ListenerError> {
+    let (client, mut connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .map_err(ListenerError::Connect)?;
     let (tx, mut messages) = futures::channel::mpsc::unbounded();
     let driver = tokio::spawn(async move {
         let mut stream = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -58,7 +78,8 @@ async fn listen_once(
     let result = async {
         client
             .batch_execute(&format!("LISTEN {EVENTS_CHANNEL}"))
-            .await?;
+            .await
+            .map_err(ListenerError::Connection)?;
         tracing::info!("event listener connected");
         // Whatever was committed while this replica was not listening is read now.
         wake();
@@ -67,12 +88,9 @@ async fn listen_once(
                 message = messages.next() => match message {
                     Some(Ok(tokio_postgres::AsyncMessage::Notification(_))) => wake(),
                     Some(Ok(_)) => {}
-                    Some(Err(e)) => return Err(e),
-                    None => {
-                        // The connection ended without an error; make the caller reconnect.
-                        client.batch_execute("SELECT 1").await?;
-                        return client.batch_execute("SELECT 1").await.map(|_| ());
-                    }
+                    Some(Err(e)) => return Err(ListenerError::Connection(e)),
+                    // The connection ended without an error; the caller reconnects.
+                    None => return Err(ListenerError::Ended),
                 },
                 _ = stop.changed() => return Ok(()),
             }

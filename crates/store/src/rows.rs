@@ -1,25 +1,16 @@
-//! Draws as rows, and back.
+//! Draws as rows, and back; events as rows with their payloads (see `payload`).
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use ee_domain::{
-    CategoryId, CategoryRef, Draw, DrawChange, DrawEvent, DrawNumber, PoolDistribution, Program,
-    RoundKind, RoundType, Selection,
+    Draw, DrawChange, DrawEvent, DrawNumber, PoolDistribution, Program, RoundType, Selection,
 };
 
 use crate::StoreError;
+use crate::payload;
 use crate::schema::{draw_events, draws};
 
-#[derive(
-    Debug,
-    Clone,
-    Queryable,
-    Selectable,
-    Insertable,
-    AsChangeset,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = draws)]
 #[diesel(treat_none_as_null = true)]
 pub struct DrawRow {
@@ -38,6 +29,7 @@ pub struct DrawRow {
     pub pool_distribution: Option<String>,
     pub recorded_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub uncatalogued: bool,
 }
 
 impl DrawRow {
@@ -82,35 +74,20 @@ impl DrawRow {
             pool_distribution,
             recorded_at: now.naive_utc(),
             updated_at: now.naive_utc(),
+            uncatalogued: d.round_type.uncatalogued,
         })
     }
 
     pub fn into_draw(self) -> Result<Draw, StoreError> {
         let corrupt = |what: &str| StoreError::Corrupt(format!("round {}: {what}", self.number));
         let number = DrawNumber::parse(&self.number).map_err(|e| corrupt(&e))?;
-        let kind = RoundKind::from_code(&self.round_kind).ok_or_else(|| corrupt("round_kind"))?;
-        let selection = match kind {
-            RoundKind::General => Selection::General,
-            RoundKind::Program => Selection::Program(
-                self.program
-                    .as_deref()
-                    .and_then(Program::from_code)
-                    .ok_or_else(|| corrupt("program"))?,
-            ),
-            RoundKind::Category => Selection::Category(CategoryRef {
-                id: self
-                    .category_id
-                    .as_deref()
-                    .map(CategoryId::parse)
-                    .transpose()
-                    .map_err(|e| corrupt(&e))?
-                    .ok_or_else(|| corrupt("category_id"))?,
-                version: self
-                    .category_version
-                    .and_then(|v| u32::try_from(v).ok())
-                    .ok_or_else(|| corrupt("category_version"))?,
-            }),
-        };
+        let selection = payload::selection(
+            &self.round_kind,
+            self.program.as_deref(),
+            self.category_id.as_deref(),
+            self.category_version.and_then(|v| u32::try_from(v).ok()),
+        )
+        .map_err(|e| corrupt(&e))?;
         let eligible_programs = self
             .eligible_programs
             .split(',')
@@ -129,6 +106,7 @@ impl DrawRow {
             round_type: RoundType {
                 selection,
                 name: self.round_name,
+                uncatalogued: self.uncatalogued,
             },
             invitations: u32::try_from(self.invitations).map_err(|_| corrupt("invitations"))?,
             minimum_crs: u32::try_from(self.minimum_crs).map_err(|_| corrupt("minimum_crs"))?,
@@ -139,7 +117,7 @@ impl DrawRow {
     }
 }
 
-/// An entry of the event log; the rounds are kept as JSON of their rows.
+/// An entry of the event log; the rounds are versioned payloads (see `payload`).
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = draw_events)]
 pub struct EventRow {
@@ -163,16 +141,6 @@ pub struct NewEventRow {
     pub recorded_at: NaiveDateTime,
 }
 
-fn draw_json(d: &Draw, now: DateTime<Utc>) -> Result<String, StoreError> {
-    serde_json::to_string(&DrawRow::new(d, now)?).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn draw_from_json(json: &str) -> Result<Draw, StoreError> {
-    serde_json::from_str::<DrawRow>(json)
-        .map_err(|e| StoreError::Corrupt(format!("event payload: {e}")))?
-        .into_draw()
-}
-
 impl NewEventRow {
     pub fn new(
         change: DrawChange,
@@ -183,8 +151,8 @@ impl NewEventRow {
         Ok(Self {
             kind: change.code().to_owned(),
             number: draw.number.to_string(),
-            draw: draw_json(draw, now)?,
-            previous: previous.map(|p| draw_json(p, now)).transpose()?,
+            draw: payload::encode(draw)?,
+            previous: previous.map(payload::encode).transpose()?,
             recorded_at: now.naive_utc(),
         })
     }
@@ -198,8 +166,8 @@ impl EventRow {
             change: DrawChange::from_code(&self.kind).ok_or_else(|| {
                 StoreError::Corrupt(format!("event {}: kind {:?}", self.event_id, self.kind))
             })?,
-            draw: draw_from_json(&self.draw)?,
-            previous: self.previous.as_deref().map(draw_from_json).transpose()?,
+            draw: payload::decode(&self.draw)?,
+            previous: self.previous.as_deref().map(payload::decode).transpose()?,
             recorded_at: self.recorded_at.and_utc(),
         })
     }

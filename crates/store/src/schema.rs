@@ -17,6 +17,7 @@ diesel::table! {
         pool_distribution -> Nullable<Text>,
         recorded_at -> Timestamp,
         updated_at -> Timestamp,
+        uncatalogued -> Bool,
     }
 }
 

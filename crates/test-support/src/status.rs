@@ -1,5 +1,8 @@
-//! Assertions on gRPC statuses.
+//! Assertions on the answers of gRPC calls.
 
+use ee_proto::v1::draw_service_client::DrawServiceClient;
+use ee_proto::v1::{Draw, GetDrawRequest};
+use tonic::transport::Channel;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 
@@ -34,13 +37,10 @@ pub fn expect_invalid<T: std::fmt::Debug>(result: Result<T, Status>, field: &str
 }
 
 /// The round with this number, which must exist.
-pub async fn get(
-    client: &mut ee_proto::v1::draw_service_client::DrawServiceClient<tonic::transport::Channel>,
-    number: impl Into<String>,
-) -> ee_proto::v1::Draw {
+pub async fn get(client: &mut DrawServiceClient<Channel>, number: impl Into<String>) -> Draw {
     let number = number.into();
     client
-        .get_draw(ee_proto::v1::GetDrawRequest {
+        .get_draw(GetDrawRequest {
             number: number.clone(),
         })
         .await

@@ -1,0 +1,276 @@
+//! `expressentry.v1.DrawService` over the store (reads) and the [`DrawRecorder`] (writes).
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use ee_domain::rules::Rules;
+use ee_domain::{DrawFilter, DrawNumber, StatsReport};
+use ee_proto::convert;
+use ee_proto::error::ApiError;
+use ee_proto::v1::draw_service_server::{DrawService, DrawServiceServer};
+use ee_proto::v1::{
+    GetDrawRequest, GetDrawResponse, GetDrawStatsRequest, GetDrawStatsResponse,
+    GetLatestDrawRequest, GetLatestDrawResponse, ImportFeedRequest, ImportFeedResponse,
+    ListDrawsRequest, ListDrawsResponse, RecordDrawRequest, RecordDrawResponse,
+    SubscribeDrawsRequest, SubscribeDrawsResponse,
+};
+use ee_store::{PageKey, Store};
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
+
+use crate::auth::Authorizer;
+use crate::live::EventHub;
+use crate::page_token;
+use crate::recorder::DrawRecorder;
+
+/// The default and the largest page of `ListDraws`.
+pub const DEFAULT_PAGE_SIZE: usize = 50;
+pub const MAX_PAGE_SIZE: usize = 500;
+
+/// The gRPC DrawService. Cheap to clone.
+#[derive(Clone)]
+pub struct DrawServiceImpl {
+    store: Store,
+    rules: Arc<Rules>,
+    recorder: DrawRecorder,
+    auth: Authorizer,
+    hub: EventHub,
+}
+
+impl DrawServiceImpl {
+    /// Reads come from the recorder's store; writes go through the recorder, which must wake `hub`.
+    pub fn new(recorder: DrawRecorder, auth: Authorizer, hub: EventHub) -> Self {
+        Self {
+            store: recorder.store().clone(),
+            rules: recorder.rules().clone(),
+            recorder,
+            auth,
+            hub,
+        }
+    }
+
+    pub fn into_server(self) -> DrawServiceServer<Self> {
+        DrawServiceServer::new(self)
+    }
+
+    /// A filter from the wire. Its category is one the catalogue knows, or one derived from the label of a round of
+    /// an uncatalogued category: an id in the derived form (words joined by hyphens, which catalogue ids never
+    /// have) is accepted before any round of it exists, so that a subscriber can wait for the first one; another
+    /// unknown id must be the derived id of some stored round.
+    async fn filter(&self, f: Option<&ee_proto::v1::DrawFilter>) -> Result<DrawFilter, ApiError> {
+        let filter = convert::draw_filter(f).map_err(|e| e.within("filter"))?;
+        if let Some(id) = filter.category.clone()
+            && !self.rules.catalog.contains(&id)
+            && !id.as_str().contains('-')
+        {
+            let stored = id.clone();
+            if !self.store.run(move |s| s.has_category(&stored)).await? {
+                // The catalogue's own answer: the id is unknown, and which ids are known.
+                self.rules
+                    .catalog
+                    .resolve_id("filter.category_id", id.as_str())?;
+            }
+        }
+        Ok(filter)
+    }
+
+    async fn get_draw(&self, req: GetDrawRequest) -> Result<GetDrawResponse, ApiError> {
+        let number = DrawNumber::parse(&req.number).map_err(|e| ApiError::invalid("number", e))?;
+        let draw = self
+            .store
+            .run(move |s| s.get(&number))
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("there is no round {number}")))?;
+        Ok(GetDrawResponse {
+            draw: Some(convert::draw(&draw)),
+        })
+    }
+
+    async fn list_draws(&self, req: ListDrawsRequest) -> Result<ListDrawsResponse, ApiError> {
+        let page_size = page_size(req.page_size)?;
+        let filter = self.filter(req.filter.as_ref()).await?;
+        let after = page_token::decode(&req.page_token, &filter)?;
+        let (mut draws, total) = {
+            let filter = filter.clone();
+            self.store
+                .run(move |s| Ok((s.list(&filter, after, page_size + 1)?, s.count(&filter)?)))
+                .await?
+        };
+        let next_page_token = if draws.len() > page_size {
+            draws.truncate(page_size);
+            draws
+                .last()
+                .map(|d| page_token::encode(&filter, PageKey::of(d)))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(ListDrawsResponse {
+            draws: draws.iter().map(convert::draw).collect(),
+            next_page_token,
+            total_size: i32::try_from(total).unwrap_or(i32::MAX),
+        })
+    }
+
+    async fn get_latest_draw(
+        &self,
+        req: GetLatestDrawRequest,
+    ) -> Result<GetLatestDrawResponse, ApiError> {
+        let filter = self.filter(req.filter.as_ref()).await?;
+        let draw = self
+            .store
+            .run(move |s| s.list(&filter, None, 1))
+            .await?
+            .pop()
+            .ok_or_else(|| ApiError::NotFound("no round matches the filter".into()))?;
+        Ok(GetLatestDrawResponse {
+            draw: Some(convert::draw(&draw)),
+        })
+    }
+
+    async fn get_draw_stats(
+        &self,
+        req: GetDrawStatsRequest,
+    ) -> Result<GetDrawStatsResponse, ApiError> {
+        let filter = self.filter(req.filter.as_ref()).await?;
+        let draws = self.store.run(move |s| s.all(&filter)).await?;
+        Ok(convert::stats_response(
+            &StatsReport::over(&draws),
+            &self.rules.catalog,
+        ))
+    }
+
+    async fn record_draw(
+        &self,
+        req: Request<RecordDrawRequest>,
+    ) -> Result<RecordDrawResponse, ApiError> {
+        self.auth.authorize(req.metadata())?;
+        let wire = req
+            .into_inner()
+            .draw
+            .ok_or_else(|| ApiError::invalid("draw", "is required"))?;
+        let draw = convert::draw_draft(&wire)
+            .and_then(|d| d.complete(&self.rules.catalog))
+            .map_err(|e| e.within("draw"))?;
+        let applied = self.recorder.record(draw.clone()).await?;
+        Ok(RecordDrawResponse {
+            draw: Some(convert::draw(&draw)),
+            created: !applied.created.is_empty(),
+        })
+    }
+
+    async fn import_feed(
+        &self,
+        req: Request<ImportFeedRequest>,
+    ) -> Result<ImportFeedResponse, ApiError> {
+        self.auth.authorize(req.metadata())?;
+        let feed = req.into_inner().feed_json;
+        if feed.is_empty() {
+            return Err(ApiError::invalid("feed_json", "is empty"));
+        }
+        let import = self.recorder.import_feed(feed).await?;
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Ok(ImportFeedResponse {
+            created: count(import.applied.created.len()),
+            updated: count(import.applied.updated.len()),
+            unchanged: count(import.applied.unchanged.len()),
+            uncatalogued: count(import.uncatalogued),
+            duplicates_dropped: count(import.duplicates_dropped),
+        })
+    }
+}
+
+/// 0 is the default; above the maximum is the maximum; negative is refused.
+fn page_size(requested: i32) -> Result<usize, ApiError> {
+    match usize::try_from(requested) {
+        Err(_) => Err(ApiError::invalid("page_size", "must not be negative")),
+        Ok(0) => Ok(DEFAULT_PAGE_SIZE),
+        Ok(n) => Ok(n.min(MAX_PAGE_SIZE)),
+    }
+}
+
+type DrawEventStream = Pin<Box<dyn Stream<Item = Result<SubscribeDrawsResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl DrawService for DrawServiceImpl {
+    async fn get_draw(
+        &self,
+        req: Request<GetDrawRequest>,
+    ) -> Result<Response<GetDrawResponse>, Status> {
+        Ok(Response::new(
+            DrawServiceImpl::get_draw(self, req.into_inner()).await?,
+        ))
+    }
+
+    async fn list_draws(
+        &self,
+        req: Request<ListDrawsRequest>,
+    ) -> Result<Response<ListDrawsResponse>, Status> {
+        Ok(Response::new(
+            DrawServiceImpl::list_draws(self, req.into_inner()).await?,
+        ))
+    }
+
+    async fn get_latest_draw(
+        &self,
+        req: Request<GetLatestDrawRequest>,
+    ) -> Result<Response<GetLatestDrawResponse>, Status> {
+        Ok(Response::new(
+            DrawServiceImpl::get_latest_draw(self, req.into_inner()).await?,
+        ))
+    }
+
+    async fn get_draw_stats(
+        &self,
+        req: Request<GetDrawStatsRequest>,
+    ) -> Result<Response<GetDrawStatsResponse>, Status> {
+        Ok(Response::new(
+            DrawServiceImpl::get_draw_stats(self, req.into_inner()).await?,
+        ))
+    }
+
+    async fn record_draw(
+        &self,
+        req: Request<RecordDrawRequest>,
+    ) -> Result<Response<RecordDrawResponse>, Status> {
+        Ok(Response::new(
+            DrawServiceImpl::record_draw(self, req).await?,
+        ))
+    }
+
+    async fn import_feed(
+        &self,
+        req: Request<ImportFeedRequest>,
+    ) -> Result<Response<ImportFeedResponse>, Status> {
+        Ok(Response::new(
+            DrawServiceImpl::import_feed(self, req).await?,
+        ))
+    }
+
+    type SubscribeDrawsStream = DrawEventStream;
+
+    async fn subscribe_draws(
+        &self,
+        req: Request<SubscribeDrawsRequest>,
+    ) -> Result<Response<Self::SubscribeDrawsStream>, Status> {
+        let peer = req.remote_addr();
+        let req = req.into_inner();
+        let filter = self.filter(req.filter.as_ref()).await?;
+        let stream = self.hub.subscribe(peer, filter, req.after_event_id).await?;
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_sizes() {
+        assert_eq!(page_size(0).ok(), Some(DEFAULT_PAGE_SIZE));
+        assert_eq!(page_size(7).ok(), Some(7));
+        assert_eq!(page_size(501).ok(), Some(MAX_PAGE_SIZE));
+        assert_eq!(page_size(i32::MAX).ok(), Some(MAX_PAGE_SIZE));
+        assert!(matches!(page_size(-1), Err(ApiError::InvalidArgument(_))));
+    }
+}

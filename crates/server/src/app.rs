@@ -1,0 +1,183 @@
+//! Builds the application (rules, database, write path, live events, services, background tasks) and runs it until
+//! shutdown. `build` constructs everything and binds the port first, so the port is known before anything serves.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use ee_draw_service::{
+    Authorizer, BackgroundTask, DrawRecorder, DrawServiceImpl, EventHub, FeedWatchConfig,
+    FeedWatcher, LiveConfig, OperatorToken,
+};
+use ee_eligibility_service::EligibilityServiceImpl;
+use ee_store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tonic::service::Routes;
+use tonic::transport::server::TcpIncoming;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+use crate::config::Settings;
+use crate::grpc::{self, READINESS};
+use crate::rules::{self, RuleData};
+use crate::shutdown::{Stopper, grace_expired};
+use crate::tasks::Supervisor;
+
+/// Opens the database and runs the migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::open(&settings.database_url, settings.database_pool_size).await?;
+    let ran = store.run(|s| s.migrate()).await?;
+    tracing::info!(backend = ?store.backend(), migrations_run = ran, "database ready");
+    Ok(store)
+}
+
+/// The rules, the database and the write path: what every subcommand needs.
+pub async fn open_recorder(settings: &Settings) -> anyhow::Result<DrawRecorder> {
+    let RuleData { rules, round_names } = rules::load(settings.rules_dir.as_deref())?;
+    let store = open_store(settings).await?;
+    Ok(DrawRecorder::new(store, rules, round_names))
+}
+
+/// Loads the shipped history into an empty database, and relabels the rounds whose type this release now knows.
+async fn prepare_history(recorder: &DrawRecorder, load_snapshot: bool) -> anyhow::Result<()> {
+    if load_snapshot
+        && let Some(import) = recorder
+            .seed_if_empty(ee_ircc_feed::SHIPPED_SNAPSHOT)
+            .await
+            .context("loading the shipped feed snapshot")?
+    {
+        tracing::info!(
+            rounds = import.applied.created.len(),
+            snapshot = ee_ircc_feed::SHIPPED_SNAPSHOT_NAME,
+            "loaded the shipped feed snapshot into an empty database"
+        );
+    }
+    recorder
+        .relabel_uncatalogued()
+        .await
+        .context("relabelling rounds whose type the catalogue now knows")?;
+    Ok(())
+}
+
+/// A built application: the port is bound, the database is ready, the background tasks run.
+pub struct Application {
+    listener: TcpListener,
+    routes: Routes,
+    health: HealthReporter,
+    hub: EventHub,
+    stop: watch::Sender<bool>,
+    settings: Settings,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let recorder = open_recorder(&settings).await?;
+        prepare_history(&recorder, settings.load_snapshot).await?;
+        let (hub, mut tasks) = EventHub::start(recorder.store().clone(), live_config(&settings))
+            .await
+            .context("starting live events")?;
+        let recorder = recorder.with_hub(hub.clone());
+        let (stop, stopping) = watch::channel(false);
+        if let Some(url) = settings.ircc_feed_url.clone() {
+            let config = FeedWatchConfig {
+                url,
+                interval: settings.ircc_feed_interval.max(Duration::from_millis(100)),
+                timeout: settings.ircc_feed_timeout,
+            };
+            tasks.push(FeedWatcher::new(config, recorder.clone())?.spawn(stopping.clone()));
+        }
+        let (health, health_service) = tonic_health::server::health_reporter();
+        watch_tasks(&health, stopping, tasks);
+        let eligibility =
+            EligibilityServiceImpl::new(recorder.store().clone(), recorder.rules().clone());
+        let draws = DrawServiceImpl::new(recorder, authorizer(&settings), hub.clone());
+        let routes = grpc::routes(health_service, draws, eligibility)?;
+        for name in ["", READINESS[0], READINESS[1]] {
+            health
+                .set_service_status(name, ServingStatus::Serving)
+                .await;
+        }
+        Ok(Self {
+            listener,
+            routes,
+            health,
+            hub,
+            stop,
+            settings,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes; then readiness turns not serving, calls in flight get
+    /// `shutdown_timeout` to finish, and the server stops.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let addr = self.listener.local_addr()?;
+        let incoming = TcpIncoming::from(self.listener).with_nodelay(Some(true));
+        let mut served_until = self.stop.subscribe();
+        let grace = grace_expired(self.stop.subscribe(), self.settings.shutdown_timeout);
+        let server = grpc::server(&self.settings)
+            .add_routes(self.routes)
+            .serve_with_incoming_shutdown(incoming, async move {
+                let _ = served_until.wait_for(|stopped| *stopped).await;
+            });
+        let stopper = Stopper {
+            health: self.health,
+            hub: self.hub,
+            stop: self.stop,
+        };
+        tokio::spawn(stopper.stop_on(shutdown));
+        tracing::info!(%addr, "serving gRPC");
+        tokio::select! {
+            result = server => result?,
+            () = grace => {
+                tracing::warn!(timeout = ?self.settings.shutdown_timeout, "calls still in flight after the shutdown timeout; stopping anyway");
+            }
+        }
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn live_config(settings: &Settings) -> LiveConfig {
+    LiveConfig {
+        max_subscribers: settings.max_subscribers,
+        max_subscriptions_per_connection: settings.max_subscriptions_per_connection,
+        backstop_interval: settings
+            .event_backstop_interval
+            .max(Duration::from_millis(100)),
+        ..LiveConfig::default()
+    }
+}
+
+fn authorizer(settings: &Settings) -> Authorizer {
+    let token = settings
+        .operator_token
+        .as_ref()
+        .and_then(|s| OperatorToken::new(s.expose()));
+    if token.is_none() {
+        tracing::warn!("no operator token is configured: RecordDraw and ImportFeed are refused");
+    }
+    Authorizer::new(token)
+}
+
+fn watch_tasks(
+    health: &HealthReporter,
+    stopping: watch::Receiver<bool>,
+    tasks: Vec<BackgroundTask>,
+) {
+    let supervisor = Supervisor::new(health.clone(), &READINESS, stopping);
+    for task in tasks {
+        drop(supervisor.watch(task));
+    }
+}

@@ -1,0 +1,64 @@
+//! The gRPC server: its transport settings and the services it serves (health, reflection, DrawService,
+//! EligibilityService). Layers that apply to every call (TLS, metrics) belong here.
+
+use std::time::Duration;
+
+use ee_draw_service::DrawServiceImpl;
+use ee_eligibility_service::EligibilityServiceImpl;
+use tonic::service::Routes;
+use tonic::transport::Server;
+use tonic_health::pb::health_server::{Health, HealthServer};
+
+use crate::config::Settings;
+
+/// The services whose readiness is reported by name.
+pub const READINESS: [&str; 2] = [
+    ee_proto::DRAW_SERVICE_NAME,
+    ee_proto::ELIGIBILITY_SERVICE_NAME,
+];
+
+/// A server builder with this deployment's transport settings.
+pub fn server(settings: &Settings) -> Server {
+    // Room for the subscriptions allowed on a connection, plus unary calls beside them.
+    let streams_per_connection = u32::try_from(
+        settings
+            .max_subscriptions_per_connection
+            .saturating_add(100),
+    )
+    .unwrap_or(u32::MAX);
+    let mut builder = Server::builder()
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .max_concurrent_streams(streams_per_connection);
+    if !settings.max_connection_age.is_zero() {
+        builder = builder
+            .max_connection_age(settings.max_connection_age)
+            .max_connection_age_grace(Duration::from_secs(30));
+    }
+    builder
+}
+
+/// Every service served.
+pub fn routes(
+    health: HealthServer<impl Health>,
+    draws: DrawServiceImpl,
+    eligibility: EligibilityServiceImpl,
+) -> anyhow::Result<Routes> {
+    let mut routes = Routes::builder();
+    routes
+        .add_service(health)
+        .add_service(reflection().build_v1()?)
+        .add_service(reflection().build_v1alpha()?)
+        .add_service(draws.into_server())
+        .add_service(eligibility.into_server());
+    Ok(routes.routes())
+}
+
+/// Reflection over every service served, whichever reflection version a client speaks.
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .include_reflection_service(false)
+        .register_encoded_file_descriptor_set(ee_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
+}
