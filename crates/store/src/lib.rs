@@ -246,25 +246,15 @@ impl Store {
                 // One writer at a time across replicas: compare-then-write must not interleave.
                 diesel::sql_query("LOCK TABLE draws IN SHARE ROW EXCLUSIVE MODE").execute(pg)?;
             }
-            let mut existing: HashMap<String, Draw> = HashMap::new();
-            for chunk in incoming.chunks(500) {
-                let numbers: Vec<String> = chunk.iter().map(|d| d.number.to_string()).collect();
-                let rows: Vec<DrawRow> = draws::table
-                    .filter(draws::number.eq_any(numbers))
-                    .select(DrawRow::as_select())
-                    .load(conn)?;
-                for row in rows {
-                    let d = row.into_draw()?;
-                    existing.insert(d.number.to_string(), d);
-                }
-            }
+            let existing = stored_versions(conn, incoming)?;
             let mut applied = Applied::default();
-            let mut new_rows = Vec::new();
             let mut changes: Vec<(DrawChange, Draw, Option<Draw>)> = Vec::new();
             for d in incoming {
-                match existing.get(&d.number.to_string()) {
+                match existing.get(&d.number) {
                     None => {
-                        new_rows.push(DrawRow::new(d, now)?);
+                        diesel::insert_into(draws::table)
+                            .values(DrawRow::new(d, now)?)
+                            .execute(conn)?;
                         applied.created.push(d.clone());
                         changes.push((DrawChange::Created, d.clone(), None));
                     }
@@ -273,61 +263,92 @@ impl Store {
                         return Err(StoreError::Conflict(d.number.to_string()));
                     }
                     Some(old) => {
-                        let row = DrawRow::new(d, now)?;
-                        diesel::update(draws::table.find(&row.number))
-                            .set((
-                                draws::held_at.eq(row.held_at),
-                                draws::number_key.eq(row.number_key),
-                                draws::round_kind.eq(&row.round_kind),
-                                draws::program.eq(&row.program),
-                                draws::category_id.eq(&row.category_id),
-                                draws::category_version.eq(row.category_version),
-                                draws::round_name.eq(&row.round_name),
-                                draws::invitations.eq(row.invitations),
-                                draws::minimum_crs.eq(row.minimum_crs),
-                                draws::tie_break_at.eq(row.tie_break_at),
-                                draws::eligible_programs.eq(&row.eligible_programs),
-                                draws::pool_distribution.eq(&row.pool_distribution),
-                                draws::updated_at.eq(row.updated_at),
-                                draws::uncatalogued.eq(row.uncatalogued),
-                            ))
-                            .execute(conn)?;
+                        update_row(conn, &DrawRow::new(d, now)?)?;
                         applied.updated.push((old.clone(), d.clone()));
                         changes.push((DrawChange::Updated, d.clone(), Some(old.clone())));
                     }
                 }
             }
-            for row in &new_rows {
-                diesel::insert_into(draws::table)
-                    .values(row)
-                    .execute(conn)?;
-            }
-            // Feeds list the newest round first; the log tells a batch's changes in the order the rounds were held.
-            changes.sort_by_key(|(_, d, _)| (d.held_at, d.number.sort_key()));
-            for (change, draw, previous) in changes {
-                let row = NewEventRow::new(change, &draw, previous.as_ref(), now)?;
-                let id: i64 = diesel::insert_into(draw_events::table)
-                    .values(&row)
-                    .returning(draw_events::event_id)
-                    .get_result(conn)?;
-                applied.events.push(DrawEvent {
-                    id: id as u64,
-                    change,
-                    draw,
-                    previous,
-                    recorded_at: row.recorded_at.and_utc(),
-                });
-            }
-            if let (DbConnection::Postgres(pg), Some(last)) = (&mut *conn, applied.events.last()) {
-                // Delivered on commit; listeners read the events from the table.
-                diesel::sql_query("SELECT pg_notify($1, $2)")
-                    .bind::<diesel::sql_types::Text, _>(EVENTS_CHANNEL)
-                    .bind::<diesel::sql_types::Text, _>(last.id.to_string())
-                    .execute(pg)?;
-            }
+            applied.events = log_events(conn, changes, now)?;
             Ok(applied)
         })
     }
+}
+
+/// The stored version of each round of a batch that is stored.
+fn stored_versions(
+    conn: &mut DbConnection,
+    incoming: &[Draw],
+) -> Result<HashMap<DrawNumber, Draw>, StoreError> {
+    let mut existing = HashMap::new();
+    for chunk in incoming.chunks(500) {
+        let numbers: Vec<String> = chunk.iter().map(|d| d.number.to_string()).collect();
+        let rows: Vec<DrawRow> = draws::table
+            .filter(draws::number.eq_any(numbers))
+            .select(DrawRow::as_select())
+            .load(conn)?;
+        for row in rows {
+            let d = row.into_draw()?;
+            existing.insert(d.number, d);
+        }
+    }
+    Ok(existing)
+}
+
+/// Replaces a stored round's content, keeping when it was first recorded.
+fn update_row(conn: &mut DbConnection, row: &DrawRow) -> Result<(), StoreError> {
+    diesel::update(draws::table.find(&row.number))
+        .set((
+            draws::held_at.eq(row.held_at),
+            draws::number_key.eq(row.number_key),
+            draws::round_kind.eq(&row.round_kind),
+            draws::program.eq(&row.program),
+            draws::category_id.eq(&row.category_id),
+            draws::category_version.eq(row.category_version),
+            draws::round_name.eq(&row.round_name),
+            draws::invitations.eq(row.invitations),
+            draws::minimum_crs.eq(row.minimum_crs),
+            draws::tie_break_at.eq(row.tie_break_at),
+            draws::eligible_programs.eq(&row.eligible_programs),
+            draws::pool_distribution.eq(&row.pool_distribution),
+            draws::updated_at.eq(row.updated_at),
+            draws::uncatalogued.eq(row.uncatalogued),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Appends a batch's changes to the event log, in the order the rounds were held (feeds list the newest first),
+/// and on PostgreSQL announces the last id to every replica on commit.
+fn log_events(
+    conn: &mut DbConnection,
+    mut changes: Vec<(DrawChange, Draw, Option<Draw>)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<DrawEvent>, StoreError> {
+    changes.sort_by_key(|(_, d, _)| (d.held_at, d.number.sort_key()));
+    let mut events = Vec::with_capacity(changes.len());
+    for (change, draw, previous) in changes {
+        let row = NewEventRow::new(change, &draw, previous.as_ref(), now)?;
+        let id: i64 = diesel::insert_into(draw_events::table)
+            .values(&row)
+            .returning(draw_events::event_id)
+            .get_result(conn)?;
+        events.push(DrawEvent {
+            id: u64::try_from(id).map_err(|_| StoreError::Corrupt(format!("event id {id}")))?,
+            change,
+            draw,
+            previous,
+            recorded_at: row.recorded_at.and_utc(),
+        });
+    }
+    if let (DbConnection::Postgres(pg), Some(last)) = (conn, events.last()) {
+        // Delivered on commit; listeners read the events from the table.
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(EVENTS_CHANNEL)
+            .bind::<diesel::sql_types::Text, _>(last.id.to_string())
+            .execute(pg)?;
+    }
+    Ok(events)
 }
 
 impl Store {
