@@ -130,7 +130,13 @@ fn time(t: &Option<prost_types::Timestamp>) -> String {
 }
 
 fn line(d: &Draw) -> String {
-    let name = d.round_type.as_ref().map_or("", |t| t.name.as_str());
+    let name = d.round_type.as_ref().map_or(String::new(), |t| {
+        if t.uncatalogued {
+            format!("{} [not in the server's catalogue]", t.name)
+        } else {
+            t.name.clone()
+        }
+    });
     format!(
         "{:>5}  {}  {:>6}  {:>4}  {:<19}  {}",
         d.number,
@@ -259,8 +265,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .insert("authorization", format!("Bearer {token}").parse()?);
             let r = client.import_feed(req).await?.into_inner();
             println!(
-                "{} created, {} updated, {} unchanged",
-                r.created, r.updated, r.unchanged
+                "{} created, {} updated, {} unchanged, {} of a type the server's catalogue does not know, {} duplicates dropped",
+                r.created, r.updated, r.unchanged, r.uncatalogued, r.duplicates_dropped
             );
         }
     }
