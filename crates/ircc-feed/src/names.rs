@@ -210,9 +210,17 @@ impl RoundNames {
                         id: id.clone(),
                         version: cv.version,
                     })),
+                    // A list IRCC introduced after the release: most likely the next version, and never one the
+                    // catalogue already has (filters by version must not mix them).
                     None => LabelledType::unknown(Selection::Category(CategoryRef {
                         id: id.clone(),
-                        version: version.number().unwrap_or(1),
+                        version: catalog
+                            .versions(id)
+                            .iter()
+                            .map(|v| v.version)
+                            .max()
+                            .unwrap_or(0)
+                            + 1,
                     })),
                 }
             }
@@ -377,7 +385,7 @@ mod tests {
             (
                 "Transport occupations (2025-1)",
                 "2025-06-01",
-                cat("transport", 1),
+                cat("transport", 3),
             ),
             ("General (Version 1)", "2024-01-01", cat("general", 1)),
             ("Astronaut Invitations", "2027-03-01", Selection::General),
