@@ -23,7 +23,11 @@ impl CategoryId {
         let ok = !s.is_empty()
             && s.len() <= 64
             && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            // Hyphens join words: none first, last or doubled.
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && !s.contains("--");
         if ok {
             Ok(Self(s.to_owned()))
         } else {

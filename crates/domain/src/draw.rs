@@ -11,6 +11,9 @@ use crate::error::{FieldViolation, InvalidInput};
 /// The highest CRS score there is.
 pub const CRS_MAX: u32 = 1200;
 
+/// The highest version of a category's list a round may name (IRCC is at 3).
+pub const MAX_CATEGORY_VERSION: u32 = 999;
+
 /// A round number: digits, optionally followed by one lower-case letter (IRCC has "91a" and "91b").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DrawNumber {
@@ -243,8 +246,9 @@ pub struct DrawDraft {
     pub invitations: u32,
     pub minimum_crs: u32,
     pub tie_break_at: Option<DateTime<Utc>>,
-    /// Empty: the programs of the round's kind.
-    pub eligible_programs: Vec<Program>,
+    /// `None`: the programs of the round's kind. `Some` is taken as given, even empty (a round whose published
+    /// programs are all unknown to this release invites none of the programs a profile can name).
+    pub eligible_programs: Option<Vec<Program>>,
     pub pool_distribution: Option<PoolDistribution>,
     /// The round type is not in the catalogue (see [`RoundType::uncatalogued`]): a category round's id and version
     /// are taken as given (the version must be given) instead of being checked against the catalogue.
@@ -281,6 +285,12 @@ impl DrawDraft {
                     "must not be later than held_at: it is the profile submission time of the last candidate invited",
                 ));
         }
+        if self.name.chars().any(char::is_control) {
+            v.push(FieldViolation::new(
+                "round_type.name",
+                "must not contain control characters",
+            ));
+        }
         if let Some(pool) = &self.pool_distribution {
             v.extend(
                 pool.violations()
@@ -291,14 +301,14 @@ impl DrawDraft {
         let selection = self.selection(catalog, &mut v);
         match (number, self.held_at, selection) {
             (Some(number), Some(held_at), Some(selection)) if v.is_empty() => {
-                let mut eligible_programs = if self.eligible_programs.is_empty() {
-                    selection.default_programs()
-                } else {
-                    self.eligible_programs
-                };
+                let mut eligible_programs = self
+                    .eligible_programs
+                    .unwrap_or_else(|| selection.default_programs());
                 eligible_programs.sort();
                 eligible_programs.dedup();
-                let name = if self.name.trim().is_empty() {
+                // An uncatalogued round keeps the label IRCC published, even none: a name made up from the type
+                // would read as a catalogued type later.
+                let name = if self.name.trim().is_empty() && !self.uncatalogued {
                     selection.default_name(catalog)
                 } else {
                     self.name.trim().to_owned()
@@ -368,10 +378,23 @@ impl DrawDraft {
                     let id = CategoryId::parse(&self.category_id)
                         .map_err(|e| v.push(FieldViolation::new("round_type.category_id", e)))
                         .ok()?;
-                    if self.category_version == 0 {
+                    if self.category_version == 0 || self.category_version > MAX_CATEGORY_VERSION {
                         v.push(FieldViolation::new(
                             "round_type.category_version",
-                            "is required for a category the catalogue does not know",
+                            format!(
+                                "is required for a category the catalogue does not know, from 1 to \
+                                 {MAX_CATEGORY_VERSION}"
+                            ),
+                        ));
+                        return None;
+                    }
+                    if catalog.get(&id, self.category_version).is_some() {
+                        v.push(FieldViolation::new(
+                            "round_type.uncatalogued",
+                            format!(
+                                "the catalogue knows {id} version {}: leave uncatalogued unset",
+                                self.category_version
+                            ),
                         ));
                         return None;
                     }
@@ -531,5 +554,42 @@ mod tests {
         .complete(&Catalog::for_tests())
         .expect_err("no program");
         assert_eq!(err.violations[0].field, "round_type.program");
+    }
+
+    #[test]
+    fn an_uncatalogued_category_is_taken_as_given_within_bounds() {
+        let c = Catalog::for_tests();
+        let uncatalogued = |id: &str, version: u32| DrawDraft {
+            category_id: id.into(),
+            category_version: version,
+            uncatalogued: true,
+            name: String::new(),
+            ..draft()
+        };
+        let d = uncatalogued("skilled-crafts", 1)
+            .complete(&c)
+            .expect("valid");
+        assert!(d.round_type.uncatalogued);
+        assert_eq!(d.round_type.name, "", "the published label, even none");
+        for (id, version, field) in [
+            ("skilled-crafts", 0, "round_type.category_version"),
+            (
+                "skilled-crafts",
+                3_000_000_000,
+                "round_type.category_version",
+            ),
+            ("healthcare", 1, "round_type.uncatalogued"),
+            ("Skilled Crafts", 1, "round_type.category_id"),
+        ] {
+            let err = uncatalogued(id, version).complete(&c).expect_err(id);
+            assert_eq!(err.violations[0].field, field, "{id} v{version}");
+        }
+        let err = DrawDraft {
+            name: "Health\u{0}care".into(),
+            ..draft()
+        }
+        .complete(&c)
+        .expect_err("control character");
+        assert_eq!(err.violations[0].field, "round_type.name");
     }
 }

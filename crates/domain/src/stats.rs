@@ -75,13 +75,20 @@ impl StatsReport {
     pub fn over<'a>(draws: impl IntoIterator<Item = &'a Draw>) -> Self {
         let mut overall = Accumulator::default();
         let mut years: BTreeMap<i32, Accumulator> = BTreeMap::new();
-        let mut types: BTreeMap<(Selection, bool), (Accumulator, Option<&Draw>)> = BTreeMap::new();
+        // Uncatalogued general rounds have nothing but their label to tell their types apart.
+        type Key = (Selection, bool, Option<String>);
+        let mut types: BTreeMap<Key, (Accumulator, Option<&Draw>)> = BTreeMap::new();
         for d in draws {
             overall.add(d);
             years.entry(d.held_at.year()).or_default().add(d);
             let rt = &d.round_type;
             let (acc, latest) = types
-                .entry((rt.selection.clone(), rt.uncatalogued))
+                .entry((
+                    rt.selection.clone(),
+                    rt.uncatalogued,
+                    (rt.uncatalogued && rt.selection == Selection::General)
+                        .then(|| rt.name.clone()),
+                ))
                 .or_default();
             acc.add(d);
             if latest.is_none_or(|l| (l.held_at, l.number) < (d.held_at, d.number)) {
@@ -93,7 +100,7 @@ impl StatsReport {
             by_year: years.into_iter().map(|(y, a)| (y, a.finish())).collect(),
             by_round_type: types
                 .into_iter()
-                .map(|((selection, uncatalogued), (a, latest))| {
+                .map(|((selection, uncatalogued, _), (a, latest))| {
                     let label = latest
                         .filter(|_| uncatalogued)
                         .map(|d| d.round_type.name.clone());

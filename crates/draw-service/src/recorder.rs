@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use ee_domain::rules::Rules;
-use ee_domain::{Draw, DrawNumber, ErrorCode, Selection, ServiceError};
+use ee_domain::{Draw, DrawFilter, DrawNumber, ErrorCode, RoundKind, Selection, ServiceError};
 use ee_ircc_feed::{FeedError, RoundNames};
 use ee_store::{Applied, OnConflict, Store, StoreError};
 
@@ -190,19 +190,48 @@ impl DrawRecorder {
         self.import_feed(snapshot.to_vec()).await.map(Some)
     }
 
-    /// Gives each stored uncatalogued round the type its label has in this release's catalogue, where it now has
-    /// one: an UPDATED event each. Run at start, because the feed watcher skips an unchanged feed.
-    pub async fn relabel_uncatalogued(&self) -> Result<Applied, StoreError> {
-        let stored = self.store.run(|s| s.uncatalogued()).await?;
-        let relabelled: Vec<Draw> = stored
+    /// Brings the stored round types in line with this release's catalogue, at start (the feed watcher skips an
+    /// unchanged feed, so it cannot wait for the next import): each uncatalogued round whose label the catalogue now
+    /// knows gets that type, and each round of a category version the catalogue no longer has is marked
+    /// uncatalogued (its rules are unknown to this release). An UPDATED event each.
+    pub async fn reconcile_round_types(&self) -> Result<Applied, StoreError> {
+        let category_rounds = DrawFilter {
+            kind: Some(RoundKind::Category),
+            ..DrawFilter::default()
+        };
+        let (uncatalogued, categories) = self
+            .store
+            .run(move |s| Ok((s.uncatalogued()?, s.all(&category_rounds)?)))
+            .await?;
+        let catalog = &self.rules.catalog;
+        let lost: Vec<Draw> = categories
+            .into_iter()
+            .filter(|d| !d.round_type.uncatalogued)
+            .filter(|d| d.category().is_some_and(|c| catalog.get(&c.id, c.version).is_none()))
+            .map(|mut d| {
+                tracing::warn!(
+                    round = %d.number,
+                    round_type = %describe(&d.round_type.selection),
+                    "the catalogue of this release lacks the category version of a stored round: it is now uncatalogued"
+                );
+                d.round_type.uncatalogued = true;
+                d
+            })
+            .collect();
+        let changed: Vec<Draw> = uncatalogued
             .into_iter()
             .filter_map(|d| self.relabelled(d))
+            .chain(lost)
             .collect();
-        if relabelled.is_empty() {
+        if changed.is_empty() {
             return Ok(Applied::default());
         }
-        let applied = self.write(relabelled, OnConflict::Update).await?;
-        for (before, after) in &applied.updated {
+        let applied = self.write(changed, OnConflict::Update).await?;
+        for (before, after) in applied
+            .updated
+            .iter()
+            .filter(|(_, a)| !a.round_type.uncatalogued)
+        {
             tracing::info!(
                 round = %after.number,
                 label = %after.round_type.name,

@@ -4,10 +4,12 @@
 //! of a type the catalogue does not know does not fail the poll: it is kept (see `ee_domain::RoundType`).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use ee_domain::{ErrorCode, ServiceError, error_chain};
 use ee_store::StoreError;
+use futures::FutureExt;
 use tokio::sync::watch;
 
 use crate::BackgroundTask;
@@ -52,12 +54,14 @@ pub enum WatcherError {
     Import(#[from] RecordError),
     #[error("cannot take the feed poller lock")]
     Lock(#[from] StoreError),
+    #[error("the poll panicked: {0}")]
+    Panicked(String),
 }
 
 impl ServiceError for WatcherError {
     fn error_code(&self) -> ErrorCode {
         match self {
-            WatcherError::Client(_) => ErrorCode::Internal,
+            WatcherError::Client(_) | WatcherError::Panicked(_) => ErrorCode::Internal,
             WatcherError::Request { .. } | WatcherError::Status { .. } => ErrorCode::Unavailable,
             WatcherError::Import(e) => e.error_code(),
             WatcherError::Lock(e) => e.error_code(),
@@ -95,7 +99,18 @@ impl FeedWatcher {
             tracing::info!(url = %self.config.url, interval = ?self.config.interval, "watching IRCC's feed");
             let mut failures: u32 = 0;
             loop {
-                let wait = match self.poll().await {
+                // A bug met by one feed must not end the watching: the poll fails, and the next one runs.
+                let outcome = AssertUnwindSafe(self.poll()).catch_unwind().await;
+                let outcome = outcome.unwrap_or_else(|panic| {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!(panic = %message, "polling IRCC's feed panicked; this is a bug");
+                    Err(WatcherError::Panicked(message))
+                });
+                let wait = match outcome {
                     Ok(outcome) => {
                         failures = 0;
                         if let PollOutcome::Imported { created, updated } = outcome {

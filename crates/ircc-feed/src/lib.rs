@@ -10,7 +10,7 @@ use ee_domain::{
     ServiceError,
 };
 
-pub use names::{BUILTIN_ROUND_NAMES, LabelledType, RoundNames, derived_category_id};
+pub use names::{BUILTIN_ROUND_NAMES, LabelledType, RoundNames, clean_label, derived_category_id};
 
 /// The feed snapshot this build ships: IRCC's feed as published on 2026-08-07 (435 rounds, #1 to #434 and #91a/#91b).
 /// The server loads it into an empty database.
@@ -29,6 +29,8 @@ pub enum FeedError {
         column: usize,
         message: String,
     },
+    #[error("the feed is not shaped like IRCC's (an object with a list of rounds): {0}")]
+    Shape(String),
     #[error("round {round}: field {field}: {message}")]
     Round {
         /// The round's `drawNumber`, or its position (`#12 in the feed`) when that is missing.
@@ -66,11 +68,7 @@ pub fn parse_feed(
     catalog: &Catalog,
     names: &RoundNames,
 ) -> Result<ParsedFeed, FeedError> {
-    let feed: raw::Feed = serde_json::from_slice(bytes).map_err(|e| FeedError::Json {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
+    let feed = raw::Feed::read(bytes)?;
     let mut parsed = ParsedFeed::default();
     for (i, r) in feed.rounds.iter().enumerate() {
         let draw = read_round(r, i, catalog, names, &mut parsed.notes)?;
@@ -115,26 +113,30 @@ fn read_round(
         field: field.to_owned(),
         message,
     };
-    let draw_date = draw_date(&r.draw_date, &r.draw_date_time).map_err(|m| err("drawDate", m))?;
-    let held_at = held_at(&r.draw_date_time, draw_date).map_err(|m| err("drawDateTime", m))?;
+    let (draw_date, held_at) =
+        when_held(&r.draw_date, &r.draw_date_time).map_err(|(f, m)| err(f, m))?;
     let tie_break_at = if r.draw_cut_off.trim().is_empty() {
         None
     } else {
         Some(tie_break(&r.draw_cut_off, held_at).map_err(|m| err("drawCutOff", m))?)
     };
-    let labelled = names.round_type(&r.draw_name, draw_date, catalog);
+    let label = clean_label(&r.draw_name);
+    let labelled = names.round_type(&label, draw_date, catalog);
     let eligible_programs = if r.draw_text2.trim().is_empty() {
-        Vec::new()
+        None
     } else {
         let (programs, unknown) = names.programs(&r.draw_text2);
         if !unknown.is_empty() {
             notes.push(format!(
                 "round {round}: drawText2 names programs this release does not know ({}); the round is kept with \
-                 the programs it does know",
-                unknown.join(", ")
+                 the programs it does know ({})",
+                unknown.join(", "),
+                if programs.is_empty() { "none".to_owned() } else {
+                    programs.iter().map(|p| p.code()).collect::<Vec<_>>().join(", ")
+                }
             ));
         }
-        programs
+        Some(programs)
     };
     let invitations = count(&r.draw_size).map_err(|m| err("drawSize", m))?;
     let minimum_crs = count(&r.draw_crs).map_err(|m| err("drawCRS", m))?;
@@ -153,7 +155,7 @@ fn read_round(
         },
         category_id,
         category_version,
-        name: r.draw_name.clone(),
+        name: label,
         invitations: u32::try_from(invitations).map_err(|_| err("drawSize", "too large".into()))?,
         minimum_crs: u32::try_from(minimum_crs).map_err(|_| err("drawCRS", "too large".into()))?,
         tie_break_at,
@@ -167,16 +169,19 @@ fn read_round(
     })
 }
 
-/// The day of the round: `drawDate` in any spelling a date is written in, else the date of `drawDateTime` when it
-/// carries its year.
-fn draw_date(date: &str, date_time: &str) -> Result<NaiveDate, String> {
-    parse_date(date).or_else(|e| {
-        if timestamp::has_year(date_time) {
-            parse_timestamp(date_time, None).map(|t| t.date_naive())
-        } else {
-            Err(e)
-        }
-    })
+/// The day and time of the round, with the feed field a mistake is in. The day is `drawDate`, in any spelling a
+/// date is written in; when IRCC left it empty, the date of `drawDateTime` (which must then carry its year).
+fn when_held(
+    date: &str,
+    date_time: &str,
+) -> Result<(NaiveDate, DateTime<Utc>), (&'static str, String)> {
+    if date.trim().is_empty() {
+        let at = parse_timestamp(date_time, None).map_err(|m| ("drawDateTime", m))?;
+        return Ok((at.date_naive(), at));
+    }
+    let day = parse_date(date).map_err(|m| ("drawDate", m))?;
+    let at = held_at(date_time, day).map_err(|m| ("drawDateTime", m))?;
+    Ok((day, at))
 }
 
 /// The feed's name for a field of a draft.
@@ -202,8 +207,20 @@ fn count(s: &str) -> Result<u64, String> {
     digits.parse().map_err(|_| format!("{s:?} is too large"))
 }
 
+/// The time of a round held on `draw_date`; a text without its year takes the year that puts it nearest that day.
 fn held_at(text: &str, draw_date: NaiveDate) -> Result<DateTime<Utc>, String> {
-    let at = parse_timestamp(text, Some(draw_date.year()))?;
+    let year = draw_date.year();
+    let at = if timestamp::has_year(text) {
+        parse_timestamp(text, None)?
+    } else {
+        let distance = |t: &DateTime<Utc>| (t.date_naive() - draw_date).num_days().abs();
+        [year - 1, year + 1]
+            .into_iter()
+            .filter_map(|y| parse_timestamp(text, Some(y)).ok())
+            .chain(std::iter::once(parse_timestamp(text, Some(year))?))
+            .min_by_key(distance)
+            .ok_or_else(|| format!("{text:?} is not a timestamp"))?
+    };
     let gap = (at.date_naive() - draw_date).num_days().abs();
     if gap <= 1 {
         Ok(at)
@@ -212,14 +229,22 @@ fn held_at(text: &str, draw_date: NaiveDate) -> Result<DateTime<Utc>, String> {
     }
 }
 
-/// The cut-off is a profile submission time before the round; a missing year is the latest that keeps it so.
+/// The cut-off is a profile submission time before the round; a missing year is the latest that keeps it so (a
+/// 29 February without its year is in the last leap year).
 fn tie_break(text: &str, held_at: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    if timestamp::has_year(text) {
+        return parse_timestamp(text, None);
+    }
     let year = held_at.year();
-    let at = parse_timestamp(text, Some(year))?;
-    if at > held_at && !timestamp::has_year(text) {
-        parse_timestamp(text, Some(year - 1))
-    } else {
-        Ok(at)
+    match parse_timestamp(text, Some(year)) {
+        Ok(at) if at <= held_at => Ok(at),
+        first => (1..=4)
+            .find_map(|back| parse_timestamp(text, Some(year - back)).ok())
+            .ok_or_else(|| {
+                first
+                    .err()
+                    .unwrap_or_else(|| format!("{text:?} is not a timestamp"))
+            }),
     }
 }
 
@@ -380,6 +405,75 @@ mod tests {
             feed.notes[0].contains("Federal Skilled Astronaut Program"),
             "{:?}",
             feed.notes
+        );
+    }
+
+    #[test]
+    fn labels_lose_control_characters_and_extra_spaces() {
+        let d = parse_one(&[("drawName", "Healthcare\u{0}  occupations\t(2023-1)\u{200b}")])
+            .expect("read");
+        assert_eq!(d.round_type.name, "Healthcare occupations (2023-1)");
+        assert!(!d.round_type.uncatalogued);
+    }
+
+    #[test]
+    fn hostile_dates_are_refused_not_panics() {
+        for (date, time) in [
+            ("+262142-12-31", "December 31 at 23:00 -10:00"),
+            ("-262143-01-01", "January 1 at 00:00 +10:00"),
+            ("garbage", "March 1, 2027 at 14:00:00 UTC"),
+            ("2027-02-30", "March 1, 2027 at 14:00:00 UTC"),
+        ] {
+            let err = parse_one(&[("drawDate", date), ("drawDateTime", time)]).expect_err(date);
+            assert!(
+                matches!(err, FeedError::Round { ref field, .. } if field == "drawDate"),
+                "{err:?}"
+            );
+        }
+        let err = parse_one(&[
+            ("drawDate", ""),
+            ("drawDateTime", "February 29, 2027 at 14:00 UTC"),
+        ])
+        .expect_err("not a date");
+        assert!(
+            matches!(err, FeedError::Round { ref field, .. } if field == "drawDateTime"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn numbers_and_nulls_where_strings_belong_are_read() {
+        let mut doc: serde_json::Value = serde_json::from_slice(&round(&[])).expect("json");
+        doc["rounds"][0]["drawSize"] = serde_json::json!(500);
+        doc["rounds"][0]["dd18"] = serde_json::Value::Null;
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend(serde_json::to_vec(&doc).expect("json"));
+        let d = parse(&bytes).expect("read").draws.remove(0);
+        assert_eq!(d.invitations, 500);
+        assert!(matches!(
+            parse(b"{\"rounds\": 3}"),
+            Err(FeedError::Shape(_))
+        ));
+    }
+
+    #[test]
+    fn a_year_is_inferred_around_the_round() {
+        let d = parse_one(&[
+            ("drawDate", "2024-01-01"),
+            ("drawDateTime", "December 31 at 23:00:00 UTC"),
+            ("drawCutOff", "December 1 at 10:00:00 UTC"),
+        ])
+        .expect("read");
+        assert_eq!(d.held_at.to_rfc3339(), "2023-12-31T23:00:00+00:00");
+        let d = parse_one(&[
+            ("drawDate", "2025-03-05"),
+            ("drawDateTime", "March 5, 2025 at 14:00:00 UTC"),
+            ("drawCutOff", "February 29 at 10:00:00 UTC"),
+        ])
+        .expect("read");
+        assert_eq!(
+            d.tie_break_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2024-02-29T10:00:00+00:00")
         );
     }
 

@@ -53,10 +53,18 @@ impl VersionLabel {
 static VERSION_SUFFIXES: LazyLock<[Regex; 3]> = LazyLock::new(|| {
     let re = |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("{p}: {e}"));
     [
-        re(r"(?i)^(?P<base>.*?)\s*\(\s*version\s*(?P<v>\d+)\s*\)\s*$"),
-        re(r"(?i)^(?P<base>.*?)[\s,]*\b\d{4}\s*-\s*version\s*(?P<v>\d+)\s*$"),
-        re(r"(?i)^(?P<base>.*?)\s*\(\s*\d{4}\s*-\s*(?P<dated>\d+)\s*\)\s*$"),
+        re(r"(?i)^(?P<base>.*?)\s*\(\s*version\s*(?P<v>\d{1,3})\s*\)\s*$"),
+        re(
+            r"(?i)^(?P<base>.*?)[\s,]*\b\d{4}\s*[-\u{2010}-\u{2015}]\s*version\s*(?P<v>\d{1,3})\s*$",
+        ),
+        re(r"(?i)^(?P<base>.*?)\s*\(\s*\d{4}\s*[-\u{2010}-\u{2015}]\s*(?P<dated>\d{1,3})\s*\)\s*$"),
     ]
+});
+
+/// What separates the programs of a list: commas, semicolons, "&" and "and".
+static PROGRAM_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*(?:[,;&]|\band\b)\s*")
+        .unwrap_or_else(|e| panic!("program list pattern: {e}"))
 });
 
 /// The round type a label reads as.
@@ -86,22 +94,33 @@ impl LabelledType {
 /// The stable id of a category the catalogue does not know, from its label: the lower-case words joined by hyphens,
 /// without the version suffix (`"Skilled Crafts Occupations, 2027-Version 1"` is `skilled-crafts-occupations`).
 /// `None` when the label has no letter or digit.
-pub fn derived_category_id(base_label: &str) -> Option<CategoryId> {
+/// An id the catalogue already has gets `-uncatalogued` after it, so that the two are never mixed.
+pub fn derived_category_id(base_label: &str, catalog: &Catalog) -> Option<CategoryId> {
+    const MAX: usize = 50;
     let mut id = String::new();
     for word in base_label
         .to_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        if id.len() + word.len() + 1 > 64 {
+        let separator = usize::from(!id.is_empty());
+        if id.len() + separator + word.len() > MAX {
+            if id.is_empty() {
+                id.push_str(&word[..MAX]);
+            }
             break;
         }
-        if !id.is_empty() {
+        if separator == 1 {
             id.push('-');
         }
         id.push_str(word);
     }
-    CategoryId::parse(&id).ok()
+    let id = CategoryId::parse(&id).ok()?;
+    if catalog.contains(&id) {
+        CategoryId::parse(&format!("{id}-uncatalogued")).ok()
+    } else {
+        Some(id)
+    }
 }
 
 /// Whether a label the table does not know reads as a category: it names occupations, or carries a version.
@@ -110,27 +129,44 @@ fn reads_as_category(base: &str, version: VersionLabel) -> bool {
 }
 
 /// The label without its version suffix, and the version the suffix gives.
+/// A version 0 or over 999 is no version a person would read: the suffix then stays part of the label.
 fn split_version(label: &str) -> (String, VersionLabel) {
     VERSION_SUFFIXES
         .iter()
         .find_map(|re| {
-            re.captures(label).map(|c| {
-                let number = |g: &str| c.name(g).and_then(|v| v.as_str().parse::<u32>().ok());
-                let version = match (number("v"), number("dated")) {
-                    (Some(v), _) if v > 0 => VersionLabel::Explicit(v),
-                    (_, Some(n)) if n > 0 => VersionLabel::Dated(n),
-                    _ => VersionLabel::None,
-                };
-                (c["base"].to_owned(), version)
-            })
+            let c = re.captures(label)?;
+            let number = |g: &str| c.name(g).and_then(|v| v.as_str().parse::<u32>().ok());
+            let version = match (number("v"), number("dated")) {
+                (Some(v), _) if v > 0 => VersionLabel::Explicit(v),
+                (_, Some(n)) if n > 0 => VersionLabel::Dated(n),
+                _ => return None,
+            };
+            Some((c["base"].to_owned(), version))
         })
         .unwrap_or((label.to_owned(), VersionLabel::None))
 }
 
+/// A label as compared: lower case, its words only (punctuation and dashes are spaces, zero-width characters
+/// nothing).
 fn normalise(label: &str) -> String {
     label
         .to_lowercase()
-        .replace(['-', '\u{2013}', '\u{2014}'], " ")
+        .replace(['\u{200b}', '\u{200c}', '\u{200d}', '\u{feff}'], "")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A label as stored: control characters removed and runs of white space made one space.
+pub fn clean_label(label: &str) -> String {
+    label
+        .replace(
+            |c: char| {
+                c.is_control() || matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}')
+            },
+            " ",
+        )
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -149,14 +185,20 @@ impl RoundNames {
     pub fn from_json(json: &str, catalog: &Catalog) -> Result<Self, String> {
         let file: NamesFile = serde_json::from_str(json).map_err(|e| e.to_string())?;
         let mut labels = HashMap::new();
+        let mut add = |path: String, label: &str, target: Target| match labels
+            .insert(normalise(label), target)
+        {
+            Some(_) => Err(format!("{path}: the label {label:?} is listed twice")),
+            None => Ok(()),
+        };
         for l in &file.general {
-            labels.insert(normalise(l), Target::General);
+            add("general".into(), l, Target::General)?;
         }
         for (code, ls) in &file.programs {
             let p = Program::from_code(code)
                 .ok_or_else(|| format!("programs.{code}: unknown program"))?;
             for l in ls {
-                labels.insert(normalise(l), Target::Program(p));
+                add(format!("programs.{code}"), l, Target::Program(p))?;
             }
         }
         for (id, ls) in &file.categories {
@@ -167,7 +209,7 @@ impl RoundNames {
                 ));
             }
             for l in ls {
-                labels.insert(normalise(l), Target::Category(id.clone()));
+                add(format!("categories.{id}"), l, Target::Category(id.clone()))?;
             }
         }
         Ok(Self { labels })
@@ -178,7 +220,7 @@ impl RoundNames {
     /// reads as one, else General.
     pub fn round_type(&self, label: &str, date: NaiveDate, catalog: &Catalog) -> LabelledType {
         let (base, version) = split_version(label);
-        let derived = || match derived_category_id(&base) {
+        let derived = || match derived_category_id(&base, catalog) {
             Some(id) if reads_as_category(&base, version) => {
                 LabelledType::unknown(Selection::Category(CategoryRef {
                     id,
@@ -234,7 +276,7 @@ impl RoundNames {
     pub fn programs(&self, text: &str) -> (Vec<Program>, Vec<String>) {
         let mut out = Vec::new();
         let mut unknown = Vec::new();
-        for part in text.split(',').flat_map(|p| p.split(" and ")) {
+        for part in PROGRAM_LIST.split(text) {
             let part = part.trim();
             if part.is_empty() {
                 continue;
@@ -353,6 +395,21 @@ mod tests {
                 "2024-01-01",
                 Selection::Program(Program::Fst),
             ),
+            (
+                "Healthcare and Social Services Occupations, 2026\u{2013}Version 3",
+                "2026-02-20",
+                cat("healthcare", 3),
+            ),
+            (
+                "Healthcare occupations.",
+                "2023-06-28",
+                cat("healthcare", 1),
+            ),
+            (
+                "Health\u{200b}care occupations (2023-1)",
+                "2023-06-28",
+                cat("healthcare", 1),
+            ),
         ] {
             assert_eq!(sel(label, date), Ok(want), "{label}");
         }
@@ -389,6 +446,21 @@ mod tests {
             ),
             ("General (Version 1)", "2024-01-01", cat("general", 1)),
             ("Astronaut Invitations", "2027-03-01", Selection::General),
+            (
+                "Healthcare occupations (Version 0)",
+                "2026-03-01",
+                cat("healthcare-occupations-version-0", 1),
+            ),
+            (
+                "Healthcare occupations (Version 99999999999)",
+                "2026-03-01",
+                cat("healthcare-occupations-version-99999999999", 1),
+            ),
+            (
+                "Healthcare (Version 1)",
+                "2026-03-01",
+                cat("healthcare-uncatalogued", 1),
+            ),
             ("", "2027-03-01", Selection::General),
         ] {
             let t = labelled(label, date);
@@ -399,7 +471,8 @@ mod tests {
 
     #[test]
     fn derived_ids_are_stable_words_joined_by_hyphens() {
-        let id = |s: &str| derived_category_id(s).map(|i| i.to_string());
+        let c = catalog();
+        let id = |s: &str| derived_category_id(s, &c).map(|i| i.to_string());
         assert_eq!(
             id("Skilled Crafts Occupations"),
             Some("skilled-crafts-occupations".into())
@@ -410,7 +483,17 @@ mod tests {
         );
         assert_eq!(id("!!!"), None);
         let long = "word ".repeat(40);
-        assert!(id(&long).is_some_and(|i| i.len() <= 64));
+        assert!(id(&long).is_some_and(|i| i.len() <= 50));
+        assert_eq!(
+            id(&"x".repeat(80)).map(|i| i.len()),
+            Some(50),
+            "a long first word is cut"
+        );
+        assert_eq!(
+            id("Healthcare"),
+            Some("healthcare-uncatalogued".into()),
+            "never a catalogue id"
+        );
     }
 
     #[test]
@@ -424,6 +507,13 @@ mod tests {
         assert_eq!(
             n.programs("Federal Skilled Worker Program, Canadian Experience Class and Federal Skilled Trades Program"),
             (vec![Program::Cec, Program::Fsw, Program::Fst], vec![])
+        );
+        assert_eq!(
+            n.programs("CEC, PNP & Federal Skilled Trades AND FSW"),
+            (
+                vec![Program::Cec, Program::Pnp, Program::Fsw, Program::Fst],
+                vec![]
+            )
         );
         assert_eq!(
             n.programs("Canadian Experience Class and Federal Skilled Astronaut Program"),
@@ -442,5 +532,8 @@ mod tests {
         assert!(err.contains("categories.plumbing"), "{err}");
         let json = r#"{"general": [], "programs": {}, "categories": {}, "labels": []}"#;
         assert!(RoundNames::from_json(json, &c).is_err(), "unknown key");
+        let json = r#"{"general": [], "programs": {}, "categories": {"healthcare": ["Care"], "stem": ["care"]}}"#;
+        let err = RoundNames::from_json(json, &c).expect_err("one label, two categories");
+        assert!(err.contains("listed twice"), "{err}");
     }
 }

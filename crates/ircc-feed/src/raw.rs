@@ -1,10 +1,40 @@
-//! The feed's own shape: every value a string.
+//! The feed's own shape: every value a string (a number or `null` where IRCC writes a string is read as its text or
+//! as empty; a byte-order mark before the document is ignored).
 
 use serde::Deserialize;
+use serde_json::Value;
+
+use crate::FeedError;
 
 #[derive(Deserialize)]
 pub(crate) struct Feed {
     pub rounds: Vec<Round>,
+}
+
+impl Feed {
+    pub fn read(bytes: &[u8]) -> Result<Self, FeedError> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let mut doc: Value = serde_json::from_slice(bytes).map_err(|e| FeedError::Json {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        if let Some(rounds) = doc.get_mut("rounds").and_then(Value::as_array_mut) {
+            for field in rounds
+                .iter_mut()
+                .filter_map(Value::as_object_mut)
+                .flat_map(|r| r.values_mut())
+            {
+                match field {
+                    Value::Null => *field = Value::String(String::new()),
+                    Value::Number(n) => *field = Value::String(n.to_string()),
+                    Value::Bool(b) => *field = Value::String(b.to_string()),
+                    _ => {}
+                }
+            }
+        }
+        serde_json::from_value(doc).map_err(|e| FeedError::Shape(e.to_string()))
+    }
 }
 
 #[derive(Deserialize, Default)]

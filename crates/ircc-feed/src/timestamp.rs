@@ -1,71 +1,119 @@
-//! The many ways the feed writes a date and time.
+//! The many ways the feed writes a date and time: every spelling IRCC has used, and those a person reads without
+//! doubt although IRCC has not used them yet. What a person would doubt is refused: a weekday that is not the
+//! date's, two dates that disagree, an ordinal that does not fit its day ("3st"), digits run together
+//! ("March 114:00"), a date order that is not certain ("03/08/2026"), a time zone that is not certain ("ET").
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use regex::Regex;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
+use regex::{Captures, Regex};
+
+/// The separator after a day or a year: a comma or full stop, or spaces.
+const SEP: &str = r"(?:\s*[,.]\s*|\s+)";
 
 static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?ix)^\s*
+    let pattern = r"(?ix)^\s*
         (?:
             (?P<month>[a-z]+)\.?\s*
-            (?P<day>\d{1,2})(?:st|nd|rd|th)?
-            \s*[,.]?\s*
-            (?:(?P<year>\d{4})\s*[,.]?\s*)?
+            (?P<day>\d{1,2})(?P<ordinal>st|nd|rd|th)?SEP
+            (?:(?P<year>\d{4})SEP)?
         |
-            (?P<day_first>\d{1,2})(?:st|nd|rd|th)?\s+
-            (?P<month_second>[a-z]+)\.?\s*[,.]?\s*
-            (?:(?P<year_second>\d{4})\s*[,.]?\s*)?
+            (?P<day_first>\d{1,2})(?P<ordinal_first>st|nd|rd|th)?\s+
+            (?P<month_second>[a-z]+)\.?SEP
+            (?:(?P<year_second>\d{4})SEP)?
         |
-            (?P<iso_date>\d{4}-\d{1,2}-\d{1,2})(?:\s*t\s*|\s+)
+            (?P<iso_date>\d{4}[-/]\d{1,2}[-/]\d{1,2})(?:\s*t\s*|\s+)
         )
         (?:at\s*)?
         (?:(?P<iso>\d{4}-\d{2}-\d{2})\s+)?
         (?P<hour>\d{1,2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?
         \s*(?P<meridiem>am|pm|a\.m\.|p\.m\.)?
-        \s*(?P<zone>utc|gmt|z|edt|est|[+-]\d{2}:?\d{2})?\s*$",
-    )
-    .unwrap_or_else(|e| panic!("timestamp pattern: {e}"))
+        \s*(?P<zone>z|[ecmpan][sd]t|(?:utc|gmt)?\s*[+-]\d{1,2}(?::?\d{2})?|utc|gmt)?\s*$"
+        .replace("SEP", SEP);
+    Regex::new(&pattern).unwrap_or_else(|e| panic!("timestamp pattern: {e}"))
 });
 
-/// A day of the week before a date ("Wednesday, September 3, 2026"): it says nothing the date does not.
+static DATE: LazyLock<Regex> = LazyLock::new(|| {
+    let pattern = r"(?ix)^\s*(?:
+            (?P<month>[a-z]+)\.?\s*(?P<day>\d{1,2})(?P<ordinal>st|nd|rd|th)?SEP(?P<year>\d{4})
+        |
+            (?P<day_first>\d{1,2})(?P<ordinal_first>st|nd|rd|th)?\s+(?P<month_second>[a-z]+)\.?SEP(?P<year_second>\d{4})
+        |
+            (?P<iso_date>\d{4}[-/]\d{1,2}[-/]\d{1,2})
+        )\s*$"
+        .replace("SEP", SEP);
+    Regex::new(&pattern).unwrap_or_else(|e| panic!("date pattern: {e}"))
+});
+
+/// A day of the week before a date ("Wednesday, September 3, 2026"): it must be the date's.
 static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\.?,?\s+")
+    Regex::new(r"(?i)^\s*(?P<weekday>mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\.?,?\s+")
         .unwrap_or_else(|e| panic!("weekday pattern: {e}"))
 });
 
-/// Spaces as typeset ("2:00\u{202f}p.m.") are spaces.
+/// Typeset spaces ("2:00\u{202f}p.m.") are spaces; zero-width characters are nothing.
 fn plain_spaces(text: &str) -> String {
     text.replace(['\u{a0}', '\u{202f}', '\u{2009}', '\u{2007}'], " ")
+        .replace(['\u{200b}', '\u{200c}', '\u{200d}', '\u{feff}'], "")
 }
 
-/// Minutes east of UTC of a zone written after a time; `None` for a zone this reader does not know.
-fn zone_offset_minutes(zone: &str) -> Option<i64> {
-    match zone.to_ascii_lowercase().as_str() {
-        "utc" | "gmt" | "z" => Some(0),
-        "edt" => Some(-4 * 60),
-        "est" => Some(-5 * 60),
-        z => {
-            let sign = if z.starts_with('-') { -1 } else { 1 };
-            let digits: String = z.chars().filter(char::is_ascii_digit).collect();
-            let hours: i64 = digits.get(..2)?.parse().ok()?;
-            let minutes: i64 = digits.get(2..)?.parse().ok()?;
-            (hours <= 14 && minutes < 60).then_some(sign * (hours * 60 + minutes))
+/// The text without its weekday, and the weekday it named.
+fn without_weekday(text: &str) -> (String, Option<Weekday>) {
+    let plain = plain_spaces(text);
+    match WEEKDAY.captures(&plain) {
+        None => (plain, None),
+        Some(c) => {
+            let day = c["weekday"].to_ascii_lowercase();
+            let weekday = [
+                ("mon", Weekday::Mon),
+                ("tue", Weekday::Tue),
+                ("wed", Weekday::Wed),
+                ("thu", Weekday::Thu),
+                ("fri", Weekday::Fri),
+                ("sat", Weekday::Sat),
+                ("sun", Weekday::Sun),
+            ]
+            .into_iter()
+            .find(|(prefix, _)| day.starts_with(prefix))
+            .map(|(_, w)| w);
+            (plain[c.get(0).map_or(0, |m| m.end())..].to_owned(), weekday)
         }
     }
 }
 
-static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?ix)^\s*(?:
-            (?P<month>[a-z]+)\.?\s*(?P<day>\d{1,2})(?:st|nd|rd|th)?\s*[,.]?\s*(?P<year>\d{4})
-        |
-            (?P<day_first>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month_second>[a-z]+)\.?\s*[,.]?\s*(?P<year_second>\d{4})
-        )\s*$",
-    )
-    .unwrap_or_else(|e| panic!("date pattern: {e}"))
-});
+/// Minutes east of UTC of a zone written after a time; `None` for a zone this reader does not know.
+fn zone_offset_minutes(zone: &str) -> Option<i64> {
+    let zone = zone.to_ascii_lowercase().replace(' ', "");
+    let named = [
+        ("utc", 0),
+        ("gmt", 0),
+        ("z", 0),
+        ("nst", -210),
+        ("ndt", -150),
+        ("ast", -240),
+        ("adt", -180),
+        ("est", -300),
+        ("edt", -240),
+        ("cst", -360),
+        ("cdt", -300),
+        ("mst", -420),
+        ("mdt", -360),
+        ("pst", -480),
+        ("pdt", -420),
+    ];
+    if let Some((_, minutes)) = named.iter().find(|(name, _)| *name == zone) {
+        return Some(*minutes);
+    }
+    let numeric = zone.trim_start_matches("utc").trim_start_matches("gmt");
+    let sign = if numeric.starts_with('-') { -1 } else { 1 };
+    let (hours, minutes) = match numeric[1..].split_once(':') {
+        Some((h, m)) => (h, m),
+        None if numeric.len() > 3 => numeric[1..].split_at(numeric.len() - 3),
+        None => (&numeric[1..], "0"),
+    };
+    let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
+    (hours <= 14 && minutes < 60).then_some(sign * (hours * 60 + minutes))
+}
 
 fn month(name: &str) -> Option<u32> {
     const MONTHS: [&str; 12] = [
@@ -92,67 +140,117 @@ fn month(name: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
+/// The ordinal suffix of a day: 1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st.
+fn ordinal(day: u32) -> &'static str {
+    match (day % 10, day % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    }
+}
+
+/// The calendar date of a match of [`TIMESTAMP`] or [`DATE`]; `default_year` where the text has none.
+fn date_of(c: &Captures<'_>, text: &str, default_year: Option<i32>) -> Result<NaiveDate, String> {
+    if let Some(iso) = c.name("iso_date") {
+        let parts: Vec<&str> = iso.as_str().split(['-', '/']).collect();
+        let number = |i: usize| parts.get(i).and_then(|p| p.parse::<u32>().ok());
+        let year = number(0).and_then(|y| i32::try_from(y).ok());
+        return year
+            .zip(number(1))
+            .zip(number(2))
+            .and_then(|((y, m), d)| NaiveDate::from_ymd_opt(y, m, d))
+            .ok_or_else(|| format!("{text:?} has an invalid date {:?}", iso.as_str()));
+    }
+    let either = |a: &str, b: &str| c.name(a).or_else(|| c.name(b)).map(|m| m.as_str());
+    let month_name = either("month", "month_second").unwrap_or_default();
+    let m = month(month_name).ok_or_else(|| format!("{text:?}: {month_name:?} is not a month"))?;
+    let year = match either("year", "year_second") {
+        Some(y) => y.parse().map_err(|_| format!("{text:?}: bad year"))?,
+        None => default_year.ok_or_else(|| format!("{text:?} has no year"))?,
+    };
+    let day: u32 = either("day", "day_first")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0);
+    if let Some(suffix) = either("ordinal", "ordinal_first")
+        && !suffix.eq_ignore_ascii_case(ordinal(day))
+    {
+        return Err(format!("{text:?}: \"{day}{suffix}\" is not an ordinal"));
+    }
+    NaiveDate::from_ymd_opt(year, m, day).ok_or_else(|| format!("{text:?} is not a real date"))
+}
+
+/// A date must be in the years people write with four digits, and fall on the weekday the text names.
+fn checked(date: NaiveDate, weekday: Option<Weekday>, text: &str) -> Result<NaiveDate, String> {
+    if date.year() < 1 {
+        return Err(format!(
+            "{text:?}: the year {} is not a year of rounds",
+            date.year()
+        ));
+    }
+    match weekday {
+        Some(w) if w != date.weekday() => Err(format!(
+            "{text:?}: {date} is a {:?}, not a {w:?}",
+            date.weekday()
+        )),
+        _ => Ok(date),
+    }
+}
+
 /// Whether a timestamp text carries its year.
 pub(crate) fn has_year(text: &str) -> bool {
-    let plain = plain_spaces(text);
-    TIMESTAMP
-        .captures(&WEEKDAY.replace(&plain, ""))
-        .is_some_and(|c| {
-            ["year", "year_second", "iso", "iso_date"]
-                .iter()
-                .any(|g| c.name(g).is_some())
-        })
+    let (plain, _) = without_weekday(text);
+    TIMESTAMP.captures(&plain).is_some_and(|c| {
+        ["year", "year_second", "iso", "iso_date"]
+            .iter()
+            .any(|g| c.name(g).is_some())
+    })
 }
 
 /// Reads a timestamp such as `June 28, 2023 14:04:34 UTC` or `July 3rd 2026 at 21:35:13 UTC`, in UTC. Also the
 /// spellings a person reads without doubt although IRCC has not used them yet: a day of the week before the date,
-/// the day before the month (`3 September 2026`), ISO 8601 (`2026-09-03T14:00:00Z`), a time without seconds or
-/// with only an hour and a 12-hour marker (`2 p.m.`), typeset spaces, and the zones UTC, GMT, Z, EDT, EST and
-/// `+hh:mm`. A text with no year takes `default_year`. A 12-hour marker on a 24-hour time (`20:19:59 PM`) is
-/// ignored.
+/// the day before the month (`3 September 2026`), ISO 8601 (`2026-09-03T14:00:00Z`, `2026/09/03 14:00`), a time
+/// without seconds or with only an hour and a 12-hour marker (`2 p.m.`), typeset spaces, and the zones UTC, GMT,
+/// Z, the North American standard and daylight zones (EST, EDT, PST, ...) and numeric offsets (`+hh:mm`,
+/// `UTC-4`). A text with no year takes `default_year`. A 12-hour marker on a 24-hour time (`20:19:59 PM`) is
+/// ignored, as IRCC has written it.
 pub fn parse_timestamp(text: &str, default_year: Option<i32>) -> Result<DateTime<Utc>, String> {
-    let plain = plain_spaces(text);
-    let plain = WEEKDAY.replace(&plain, "");
+    let (plain, weekday) = without_weekday(text);
     let c = TIMESTAMP.captures(&plain).ok_or_else(|| {
         format!("{text:?} is not a timestamp like \"June 28, 2023 at 14:04:34 UTC\"")
     })?;
-    let number = |name: &str| -> Option<u32> { c.name(name).and_then(|m| m.as_str().parse().ok()) };
-    let date = if let Some(iso) = c.name("iso").or_else(|| c.name("iso_date")) {
-        iso.as_str()
-            .parse::<NaiveDate>()
-            .or_else(|_| NaiveDate::parse_from_str(iso.as_str(), "%Y-%m-%d"))
-            .map_err(|_| format!("{text:?} has an invalid date {:?}", iso.as_str()))?
-    } else {
-        let month_name = c
-            .name("month")
-            .or_else(|| c.name("month_second"))
-            .map_or("", |m| m.as_str());
-        let m =
-            month(month_name).ok_or_else(|| format!("{text:?}: {month_name:?} is not a month"))?;
-        let year = match c.name("year").or_else(|| c.name("year_second")) {
-            Some(y) => y
-                .as_str()
-                .parse()
-                .map_err(|_| format!("{text:?}: bad year"))?,
-            None => default_year.ok_or_else(|| format!("{text:?} has no year"))?,
-        };
-        let day = number("day").or_else(|| number("day_first")).unwrap_or(0);
-        NaiveDate::from_ymd_opt(year, m, day)
-            .ok_or_else(|| format!("{text:?} is not a real date"))?
-    };
-    let meridiem = c.name("meridiem").map(|m| m.as_str().to_ascii_lowercase());
-    if c.name("minute").is_none() && meridiem.is_none() {
-        return Err(format!(
-            "{text:?} has an hour without minutes and without am or pm"
-        ));
-    }
-    let mut hour = number("hour").unwrap_or(99);
-    if hour <= 12 {
-        match meridiem {
-            Some(m) if m.starts_with('p') && hour < 12 => hour += 12,
-            Some(m) if m.starts_with('a') && hour == 12 => hour = 0,
-            _ => {}
+    let mut date = date_of(&c, text, default_year)?;
+    if let Some(iso) = c.name("iso") {
+        // "August 15, 2024 at 2024-08-15 15:11:54 UTC": IRCC wrote the date twice; both must agree.
+        let second: NaiveDate = iso
+            .as_str()
+            .parse()
+            .map_err(|_| format!("{text:?} has an invalid date {:?}", iso.as_str()))?;
+        let has_year = c.name("year").or_else(|| c.name("year_second")).is_some();
+        let agree = (second.month(), second.day()) == (date.month(), date.day())
+            && (!has_year || second.year() == date.year());
+        if !agree {
+            return Err(format!("{text:?} gives two dates that disagree"));
         }
+        date = second;
+    }
+    let date = checked(date, weekday, text)?;
+    let number = |name: &str| -> Option<u32> { c.name(name).and_then(|m| m.as_str().parse().ok()) };
+    let meridiem = c.name("meridiem").map(|m| m.as_str().to_ascii_lowercase());
+    let mut hour = number("hour").unwrap_or(99);
+    match (&meridiem, c.name("minute")) {
+        (None, None) => {
+            return Err(format!(
+                "{text:?} has an hour without minutes and without am or pm"
+            ));
+        }
+        (Some(_), _) if hour == 0 => {
+            return Err(format!("{text:?}: 0 is not an hour of a 12-hour clock"));
+        }
+        (Some(m), _) if m.starts_with('p') && hour < 12 => hour += 12,
+        (Some(m), _) if m.starts_with('a') && hour == 12 => hour = 0,
+        _ => {}
     }
     let time = NaiveTime::from_hms_opt(
         hour,
@@ -165,34 +263,21 @@ pub fn parse_timestamp(text: &str, default_year: Option<i32>) -> Result<DateTime
         Some(z) => zone_offset_minutes(z.as_str())
             .ok_or_else(|| format!("{text:?}: {:?} is not a time zone", z.as_str()))?,
     };
-    Ok(date.and_time(time).and_utc() - chrono::Duration::minutes(offset))
+    date.and_time(time)
+        .and_utc()
+        .checked_sub_signed(chrono::Duration::minutes(offset))
+        .filter(|t| (1..=9999).contains(&t.year()))
+        .ok_or_else(|| format!("{text:?} is out of the range of dates"))
 }
 
-/// Reads a date such as `August 3, 2026`, `3 August 2026`, `Monday, August 3, 2026` or an ISO `2026-08-03`.
+/// Reads a date such as `August 3, 2026`, `3 August 2026`, `Monday, August 3, 2026`, an ISO `2026-08-03` or
+/// `2026/08/03`.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let plain = plain_spaces(text);
-    let plain = WEEKDAY.replace(&plain, "");
-    if let Ok(d) = plain.trim().parse::<NaiveDate>() {
-        return Ok(d);
-    }
+    let (plain, weekday) = without_weekday(text);
     let c = DATE
         .captures(&plain)
         .ok_or_else(|| format!("{text:?} is not a date like \"August 3, 2026\""))?;
-    let month_name = c
-        .name("month")
-        .or_else(|| c.name("month_second"))
-        .map_or("", |m| m.as_str());
-    let m = month(month_name).ok_or_else(|| format!("{text:?}: {month_name:?} is not a month"))?;
-    let number = |a: &str, b: &str| c.name(a).or_else(|| c.name(b)).map(|m| m.as_str());
-    let year: i32 = number("year", "year_second")
-        .unwrap_or_default()
-        .parse()
-        .map_err(|_| format!("{text:?}: bad year"))?;
-    let day: u32 = number("day", "day_first")
-        .unwrap_or_default()
-        .parse()
-        .map_err(|_| format!("{text:?}: bad day"))?;
-    NaiveDate::from_ymd_opt(year, m, day).ok_or_else(|| format!("{text:?} is not a real date"))
+    checked(date_of(&c, text, None)?, weekday, text)
 }
 
 #[cfg(test)]
@@ -261,6 +346,10 @@ mod tests {
             ),
             ("September 2, 2026 at 14:00 GMT", "2026-09-02 14:00:00"),
             ("SEPTEMBER 2, 2026 AT 14:00:00 UTC", "2026-09-02 14:00:00"),
+            ("September 2, 2026 at 07:00 PDT", "2026-09-02 14:00:00"),
+            ("September 2, 2026 at 10:30 NDT", "2026-09-02 13:00:00"),
+            ("September 2, 2026 at 10:00 UTC-4", "2026-09-02 14:00:00"),
+            ("2026/09/02 14:00 UTC", "2026-09-02 14:00:00"),
         ] {
             assert_eq!(ts(text), want, "{text:?}");
         }
@@ -276,7 +365,17 @@ mod tests {
             "June 3, 2023 at 25:00:00 UTC",
             "June 3, 2023",
             "June 3, 2023 at 14 UTC",
-            "June 3, 2023 at 14:00 PST",
+            "June 3, 2023 at 14:00 ET",
+            "Friday, March 1, 2027 at 14:00 UTC",
+            "March 1, 2027 at 2019-11-30 14:00:00 UTC",
+            "2027-03-01 at 2027-05-09 14:00 UTC",
+            "March 114:00 UTC",
+            "March 1, 202714:00 UTC",
+            "March 3st, 2027 at 14:00 UTC",
+            "March 1, 2027 at 0:30 PM UTC",
+            "+262142-12-31 23:00 UTC",
+            "0000-06-01T10:00:00Z",
+            "9999-12-31T23:59:59-14:00",
             "2023-13-01T10:00:00Z",
             "Someday, June 3, 2023 at 10:00 UTC",
         ] {

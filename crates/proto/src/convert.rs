@@ -204,7 +204,9 @@ pub fn draw_draft(d: &v1::Draw) -> Result<DrawDraft, InvalidInput> {
                 }
             },
         )
-        .collect();
+        .collect::<Vec<_>>();
+    // An empty list on the wire means the programs of the round's kind.
+    let eligible_programs = (!eligible_programs.is_empty()).then_some(eligible_programs);
     let pool_distribution = match &d.pool_distribution {
         None => None,
         Some(p) => match &p.as_of {

@@ -40,7 +40,7 @@ pub async fn open_recorder(settings: &Settings) -> anyhow::Result<DrawRecorder> 
     Ok(DrawRecorder::new(store, rules, round_names))
 }
 
-/// Loads the shipped history into an empty database, and relabels the rounds whose type this release now knows.
+/// Loads the shipped history into an empty database, and brings the stored round types in line with the catalogue.
 async fn prepare_history(recorder: &DrawRecorder, load_snapshot: bool) -> anyhow::Result<()> {
     if load_snapshot
         && let Some(import) = recorder
@@ -55,9 +55,9 @@ async fn prepare_history(recorder: &DrawRecorder, load_snapshot: bool) -> anyhow
         );
     }
     recorder
-        .relabel_uncatalogued()
+        .reconcile_round_types()
         .await
-        .context("relabelling rounds whose type the catalogue now knows")?;
+        .context("bringing the stored round types in line with the catalogue")?;
     Ok(())
 }
 

@@ -69,9 +69,9 @@ impl fmt::Debug for Secret {
 pub fn parse_seconds(s: &str) -> Result<Duration, String> {
     s.parse::<f64>()
         .ok()
-        .filter(|v| v.is_finite() && *v >= 0.0)
-        .map(Duration::from_secs_f64)
-        .ok_or_else(|| format!("{s:?} is not a number of seconds"))
+        .and_then(|v| Duration::try_from_secs_f64(v).ok())
+        .filter(|d| d.as_secs() <= 10 * 365 * 24 * 3600)
+        .ok_or_else(|| format!("{s:?} is not a number of seconds from 0 to ten years"))
 }
 
 #[derive(Debug, Clone, Args)]

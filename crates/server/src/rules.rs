@@ -26,11 +26,18 @@ pub const RULE_FILES: [&str; 5] = [
 
 pub fn load(dir: Option<&Path>) -> anyhow::Result<RuleData> {
     let builtin = RuleSources::builtin();
+    let present = match dir {
+        Some(dir) => files_in(dir)?,
+        None => Vec::new(),
+    };
     let read = |name: &str, shipped: &'static str| -> anyhow::Result<String> {
-        match dir.map(|d| d.join(name)) {
-            Some(path) if path.exists() => std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read the rule file {}", path.display())),
-            _ => Ok(shipped.to_owned()),
+        match dir.filter(|_| present.iter().any(|p| p == name)) {
+            Some(dir) => {
+                let path = dir.join(name);
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read the rule file {}", path.display()))
+            }
+            None => Ok(shipped.to_owned()),
         }
     };
     let categories = read(RULE_FILES[0], builtin.categories)?;
@@ -52,8 +59,42 @@ pub fn load(dir: Option<&Path>) -> anyhow::Result<RuleData> {
     let round_names = RoundNames::from_json(&round_names, &rules.catalog)
         .map_err(|e| anyhow::anyhow!("round-names.json: {e}"))
         .with_context(|| format!("{where_from} is invalid"))?;
+    match dir {
+        None => tracing::info!("rule data: the shipped files"),
+        Some(d) => tracing::info!(
+            dir = %d.display(),
+            from_dir = %present.join(", "),
+            "rule data: the files of the rules directory, the shipped ones for the others"
+        ),
+    }
     Ok(RuleData {
         rules: Arc::new(rules),
         round_names: Arc::new(round_names),
     })
+}
+
+/// The rule files a rules directory holds. A directory that cannot be read, or that holds a file that is not a
+/// rule file (a misspelt name would otherwise be ignored), is an error.
+fn files_in(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("the rules directory {} cannot be read", dir.display()))?;
+    let mut present = Vec::new();
+    for entry in entries {
+        let entry = entry
+            .with_context(|| format!("the rules directory {} cannot be read", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        if !RULE_FILES.contains(&name.as_str()) {
+            anyhow::bail!(
+                "the rules directory {} holds {name:?}, which is not a rule file; rule files are {}",
+                dir.display(),
+                RULE_FILES.join(", ")
+            );
+        }
+        present.push(name);
+    }
+    present.sort();
+    Ok(present)
 }
