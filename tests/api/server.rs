@@ -83,8 +83,17 @@ async fn reflection_lists_the_services_in_both_versions(backend: Backend) {
             ),
         ),
     };
+    // The error details too, so that a client such as grpcurl can show INVALID_ARGUMENT's fields.
+    let details = v1alpha::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(
+            v1alpha::server_reflection_request::MessageRequest::FileContainingSymbol(
+                "google.rpc.BadRequest".into(),
+            ),
+        ),
+    };
     let mut responses = alpha
-        .server_reflection_info(tokio_stream::iter([request]))
+        .server_reflection_info(tokio_stream::iter([request, details]))
         .await
         .expect("reflection v1alpha")
         .into_inner();
@@ -99,6 +108,21 @@ async fn reflection_lists_the_services_in_both_versions(backend: Backend) {
             assert!(!f.file_descriptor_proto.is_empty())
         }
         other => panic!("{other:?}"),
+    }
+    match responses
+        .next()
+        .await
+        .expect("a second response")
+        .expect("ok")
+        .message_response
+    {
+        Some(v1alpha::server_reflection_response::MessageResponse::FileDescriptorResponse(f)) => {
+            assert!(
+                !f.file_descriptor_proto.is_empty(),
+                "google.rpc.BadRequest is known"
+            )
+        }
+        other => panic!("google.rpc.BadRequest: {other:?}"),
     }
 }
 
@@ -163,6 +187,28 @@ async fn a_broken_rule_file_stops_the_server_at_start_naming_it() {
             err.contains(&dir.display().to_string()),
             "names the directory: {err}"
         );
+    }
+    // A directory that cannot be read, or holds a file that is not a rule file (a misspelt name), is refused too:
+    // the server must never run on other rules than the operator asked for.
+    for file in ee_server::rules::RULE_FILES {
+        let _ = std::fs::remove_file(dir.join(file));
+    }
+    std::fs::write(dir.join("categories.JSON"), "{}").expect("write");
+    let missing = dir.join("no-such-dir");
+    for (rules_dir, expected) in [
+        (dir.clone(), "not a rule file"),
+        (missing, "cannot be read"),
+    ] {
+        let db = ee_test_support::TestDb::new(Backend::Sqlite);
+        let mut settings = ee_server::Settings::without_environment();
+        settings.listen = "127.0.0.1:0".parse().expect("address");
+        settings.database_url = db.url.clone();
+        settings.rules_dir = Some(rules_dir);
+        let err = match ee_server::Application::build(settings).await {
+            Ok(_) => panic!("the server started without the rules it was given"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(err.contains(expected), "{err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -201,6 +201,11 @@ impl Catalog {
         self.all().filter(move |v| v.in_force_on(date))
     }
 
+    /// Every category id, in order.
+    pub fn ids(&self) -> impl Iterator<Item = &CategoryId> {
+        self.by_id.keys()
+    }
+
     pub fn contains(&self, id: &CategoryId) -> bool {
         self.by_id.contains_key(id)
     }

@@ -83,7 +83,8 @@ pub fn hours<'a>(
                 .sum();
             weekly.min(ft.hours_per_week) * (c[1] - c[0]).num_days() as f64 / 7.0
         })
-        .sum()
+        // An empty sum of floats is -0, which would print as "-0 hours".
+        .fold(0.0, |total, h| total + h)
 }
 
 /// The most hours worked in one unbroken stretch (jobs that follow each other with no day between them).

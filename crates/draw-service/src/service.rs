@@ -65,10 +65,17 @@ impl DrawServiceImpl {
         {
             let stored = id.clone();
             if !self.store.run(move |s| s.has_category(&stored)).await? {
-                // The catalogue's own answer: the id is unknown, and which ids are known.
-                self.rules
-                    .catalog
-                    .resolve_id("filter.category_id", id.as_str())?;
+                let known: Vec<&str> = self.rules.catalog.ids().map(|i| i.as_str()).collect();
+                return Err(ApiError::invalid(
+                    "filter.category_id",
+                    format!(
+                        "unknown category {:?}: the catalogue knows {}; a category it does not know is named by \
+                         the id derived from IRCC's label (its words joined by hyphens, such as \
+                         \"skilled-crafts-occupations\")",
+                        id.as_str(),
+                        known.join(", ")
+                    ),
+                ));
             }
         }
         Ok(filter)
