@@ -354,3 +354,45 @@ on_both_backends!(
     importing_a_newer_snapshot_updates_the_corrected_rounds,
     a_bad_feed_is_refused_whole,
 );
+
+/// The token from a mounted secret file: its trailing newline is not part of it, and the scheme is matched in any
+/// case ("BEARER").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_token_can_come_from_a_file() {
+    let file = std::env::temp_dir().join(format!("ee-test-token-{}", std::process::id()));
+    std::fs::write(&file, "from-a-secret\n").expect("token file");
+    let path = file.clone();
+    let app = TestApp::spawn_with(Backend::Sqlite, move |s| {
+        s.operator_token = None;
+        s.operator_token_file = Some(path);
+    })
+    .await;
+    let mut client = app.draws().await;
+    let mut request = Request::new(RecordDrawRequest {
+        draw: Some(new_round()),
+    });
+    request.metadata_mut().insert(
+        "authorization",
+        "BEARER from-a-secret".parse().expect("header"),
+    );
+    assert!(
+        client
+            .record_draw(request)
+            .await
+            .expect("accepted")
+            .into_inner()
+            .created
+    );
+    expect_code(
+        client
+            .record_draw(with_token(
+                RecordDrawRequest {
+                    draw: Some(new_round()),
+                },
+                "from-a-secre",
+            ))
+            .await,
+        Code::Unauthenticated,
+    );
+    let _ = std::fs::remove_file(&file);
+}

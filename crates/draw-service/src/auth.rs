@@ -11,10 +11,12 @@ use tonic::metadata::MetadataMap;
 pub struct OperatorToken(String);
 
 impl OperatorToken {
-    /// `None` for an empty token: an empty token would let anyone write.
+    /// The token without surrounding white space (a secret file usually ends with a newline); `None` for an empty
+    /// token: an empty token would let anyone write.
     pub fn new(token: impl Into<String>) -> Option<Self> {
         let t = token.into();
-        (!t.trim().is_empty()).then_some(Self(t))
+        let t = t.trim();
+        (!t.is_empty()).then(|| Self(t.to_owned()))
     }
 }
 
@@ -43,13 +45,13 @@ impl Authorizer {
                     .into(),
             ));
         };
+        // The scheme is case-insensitive (RFC 9110 section 11.1).
         let given = metadata
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token)
             .ok_or_else(|| {
                 ApiError::Unauthenticated(
                     "this call needs the header \"authorization: Bearer <operator token>\"".into(),
@@ -62,5 +64,51 @@ impl Authorizer {
                 "the operator token is not valid".into(),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(header: &str) -> MetadataMap {
+        let mut m = MetadataMap::new();
+        m.insert("authorization", header.parse().expect("header"));
+        m
+    }
+
+    #[test]
+    fn the_token_is_trimmed_and_the_scheme_case_insensitive() {
+        let auth = Authorizer::new(OperatorToken::new("s3cret\n"));
+        for ok in [
+            "Bearer s3cret",
+            "bearer s3cret",
+            "BEARER s3cret",
+            "Bearer  s3cret ",
+            "bEaReR s3cret",
+        ] {
+            assert!(auth.authorize(&with(ok)).is_ok(), "{ok}");
+        }
+        for bad in [
+            "Bearer s3cre",
+            "Basic s3cret",
+            "Bearers3cret",
+            "s3cret",
+            "Bearer",
+            "Bearer s3cret x",
+        ] {
+            assert!(
+                matches!(
+                    auth.authorize(&with(bad)),
+                    Err(ApiError::Unauthenticated(_))
+                ),
+                "{bad}"
+            );
+        }
+        assert!(OperatorToken::new(" \n").is_none());
+        assert_eq!(
+            format!("{:?}", OperatorToken::new("s3cret")),
+            "Some(OperatorToken(***))"
+        );
     }
 }

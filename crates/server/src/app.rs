@@ -76,6 +76,7 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let auth = authorizer(&settings)?;
         let recorder = open_recorder(&settings).await?;
         prepare_history(&recorder, settings.load_snapshot).await?;
         let (hub, mut tasks) = EventHub::start(recorder.store().clone(), live_config(&settings))
@@ -95,7 +96,7 @@ impl Application {
         watch_tasks(&health, stopping, tasks);
         let eligibility =
             EligibilityServiceImpl::new(recorder.store().clone(), recorder.rules().clone());
-        let draws = DrawServiceImpl::new(recorder, authorizer(&settings), hub.clone());
+        let draws = DrawServiceImpl::new(recorder, auth, hub.clone());
         let routes = grpc::routes(health_service, draws, eligibility)?;
         for name in ["", READINESS[0], READINESS[1]] {
             health
@@ -160,15 +161,28 @@ fn live_config(settings: &Settings) -> LiveConfig {
     }
 }
 
-fn authorizer(settings: &Settings) -> Authorizer {
-    let token = settings
-        .operator_token
-        .as_ref()
-        .and_then(|s| OperatorToken::new(s.expose()));
+/// The operator token, from the settings or the file they name; never logged.
+fn authorizer(settings: &Settings) -> anyhow::Result<Authorizer> {
+    let token =
+        match (&settings.operator_token, &settings.operator_token_file) {
+            (Some(_), Some(_)) => {
+                anyhow::bail!("give the operator token or the file holding it, not both")
+            }
+            (Some(token), None) => OperatorToken::new(token.expose()),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read the operator token file {}", path.display())
+                })?;
+                Some(OperatorToken::new(text).with_context(|| {
+                    format!("the operator token file {} is empty", path.display())
+                })?)
+            }
+            (None, None) => None,
+        };
     if token.is_none() {
         tracing::warn!("no operator token is configured: RecordDraw and ImportFeed are refused");
     }
-    Authorizer::new(token)
+    Ok(Authorizer::new(token))
 }
 
 fn watch_tasks(

@@ -108,6 +108,16 @@ pub struct Settings {
     #[arg(long, global = true, env = "EE_OPERATOR_TOKEN", hide_env_values = true)]
     pub operator_token: Option<Secret>,
 
+    /// A file holding the operator token (a mounted Kubernetes secret, say); surrounding white space is ignored.
+    /// Give the token or the file, not both.
+    #[arg(
+        long,
+        global = true,
+        env = "EE_OPERATOR_TOKEN_FILE",
+        conflicts_with = "operator_token"
+    )]
+    pub operator_token_file: Option<PathBuf>,
+
     /// Log format; the level comes from RUST_LOG (default "info").
     #[arg(
         long,

@@ -46,7 +46,46 @@ impl DatabaseUrl {
     }
 }
 
-/// Opens connections of the backend the URL names; a connection error is reported as it is.
+/// A message about `url` with the URL's password, if it has one, replaced by `***` (in its written and its
+/// percent-decoded forms), so that no log line carries it.
+pub fn without_password(url: &str, message: &str) -> String {
+    let Some(rest) = url.split_once("://").map(|(_, rest)| rest) else {
+        return message.to_owned();
+    };
+    let userinfo = rest.split(['/', '?']).next().unwrap_or_default();
+    let Some((_, password)) = userinfo
+        .rsplit_once('@')
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+    else {
+        return message.to_owned();
+    };
+    if password.is_empty() {
+        return message.to_owned();
+    }
+    let mut decoded = Vec::new();
+    let bytes = password.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                decoded.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    let decoded = String::from_utf8_lossy(&decoded).into_owned();
+    message.replace(password, "***").replace(&decoded, "***")
+}
+
+/// Opens connections of the backend the URL names; a connection error is reported as it is, without a password.
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
@@ -61,7 +100,7 @@ impl Manager {
         match &self.url {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url)
                 .map(DbConnection::Postgres)
-                .map_err(|e| StoreError::Connect(e.to_string())),
+                .map_err(|e| StoreError::Connect(without_password(url, &e.to_string()))),
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)
                     .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;
@@ -114,4 +153,35 @@ pub fn pool(url: DatabaseUrl, max_size: u32) -> Result<Pool, StoreError> {
         .connection_timeout(Duration::from_secs(10))
         .build(manager)
         .map_err(|e| StoreError::Connect(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_taken_out_of_messages() {
+        let url = "postgres://app:p%40ss@db.internal:5432/ee";
+        let msg = format!("invalid connection string {url}; password p@ss rejected");
+        let clean = without_password(url, &msg);
+        assert!(
+            !clean.contains("p%40ss") && !clean.contains("p@ss"),
+            "{clean}"
+        );
+        assert_eq!(without_password("postgres://app@db/ee", "x"), "x");
+        assert_eq!(without_password("sqlite://file.db", "x"), "x");
+    }
+
+    #[test]
+    fn a_malformed_url_is_reported_without_its_password() {
+        let err = match Manager::new(DatabaseUrl::Postgres(
+            "postgres://app:hunter2@[::1/nope".into(),
+        ))
+        .establish()
+        {
+            Ok(_) => panic!("a malformed URL connected"),
+            Err(e) => e.to_string(),
+        };
+        assert!(!err.contains("hunter2"), "{err}");
+    }
 }

@@ -43,7 +43,7 @@ pub fn spawn_listener(
             match listen_once(&url, &wake, &mut stop).await {
                 Ok(()) => return,
                 Err(e) => {
-                    tracing::warn!(error = %error_chain(&e), retry_in = ?backoff, "event listener lost its PostgreSQL connection");
+                    tracing::warn!(error = %crate::connection::without_password(&url, &error_chain(&e)), retry_in = ?backoff, "event listener lost its PostgreSQL connection");
                     wake();
                 }
             }
