@@ -626,6 +626,30 @@ async fn bad_profiles_name_the_field(backend: Backend) {
             .await,
         "profile",
     );
+    // Dates are years 1 to 9999, wherever they are.
+    for (year, field) in [(10_000, "as_of"), (0, "as_of"), (-5, "as_of")] {
+        expect_invalid(
+            client
+                .calculate_crs(CalculateCrsRequest {
+                    profile: Some(good.clone()),
+                    as_of: ymd(year, 1, 1),
+                })
+                .await,
+            field,
+        );
+    }
+    expect_invalid(
+        client
+            .calculate_crs(CalculateCrsRequest {
+                profile: Some(CandidateProfile {
+                    date_of_birth: ymd(0, 6, 1),
+                    ..good.clone()
+                }),
+                as_of: None,
+            })
+            .await,
+        "profile.date_of_birth",
+    );
     let s = expect_code(
         client
             .check_invitation(CheckInvitationRequest {

@@ -152,6 +152,38 @@ async fn invalid_rounds_name_the_field_and_write_nothing(backend: Backend) {
             },
             "draw.tie_break_at",
         ),
+        (
+            Draw {
+                round_type: Some(RoundType {
+                    name: "x".repeat(3_000_000),
+                    ..new_round().round_type.expect("type")
+                }),
+                ..new_round()
+            },
+            "draw.round_type.name",
+        ),
+        (
+            Draw {
+                pool_distribution: Some(ee_proto::v1::PoolDistribution {
+                    as_of: Some(ee_proto::v1::Date {
+                        year: 2026,
+                        month: 8,
+                        day: 20,
+                    }),
+                    buckets: vec![
+                        ee_proto::v1::CrsBucket {
+                            min_score: 0,
+                            max_score: 1200,
+                            candidates: 1,
+                        };
+                        3
+                    ],
+                    total_candidates: 3,
+                }),
+                ..new_round()
+            },
+            "draw.pool_distribution.buckets[0]",
+        ),
     ];
     for (draw, field) in cases {
         expect_invalid(

@@ -14,6 +14,29 @@ pub const CRS_MAX: u32 = 1200;
 /// The highest version of a category's list a round may name (IRCC is at 3).
 pub const MAX_CATEGORY_VERSION: u32 = 999;
 
+/// The most characters of a round type's name (IRCC's longest label has 58), so that a stored round and its events
+/// stay small.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// The CRS ranges IRCC publishes a pool distribution in, highest first; a distribution uses these and no others.
+pub const PUBLISHED_CRS_RANGES: [(u32, u32); 15] = [
+    (601, 1200),
+    (501, 600),
+    (491, 500),
+    (481, 490),
+    (471, 480),
+    (461, 470),
+    (451, 460),
+    (441, 450),
+    (431, 440),
+    (421, 430),
+    (411, 420),
+    (401, 410),
+    (351, 400),
+    (301, 350),
+    (0, 300),
+];
+
 /// A round number: digits, optionally followed by one lower-case letter (IRCC has "91a" and "91b").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DrawNumber {
@@ -201,16 +224,40 @@ pub struct PoolDistribution {
 impl PoolDistribution {
     fn violations(&self) -> Vec<FieldViolation> {
         let mut out = Vec::new();
-        for (i, b) in self.buckets.iter().enumerate() {
-            if b.min_score > b.max_score || b.max_score > CRS_MAX {
+        let mut seen = Vec::new();
+        for (i, b) in self
+            .buckets
+            .iter()
+            .enumerate()
+            .take(PUBLISHED_CRS_RANGES.len() + 1)
+        {
+            let range = (b.min_score, b.max_score);
+            if !PUBLISHED_CRS_RANGES.contains(&range) {
                 out.push(FieldViolation::new(
                     format!("buckets[{i}]"),
                     format!(
-                        "the range {}..{} must have min_score <= max_score <= {CRS_MAX}",
+                        "{}-{} is not a range IRCC publishes (601-1200, 501-600, 491-500 ... 401-410, 351-400, \
+                         301-350, 0-300)",
                         b.min_score, b.max_score
                     ),
                 ));
+            } else if seen.contains(&range) {
+                out.push(FieldViolation::new(
+                    format!("buckets[{i}]"),
+                    format!("{}-{} is given twice", b.min_score, b.max_score),
+                ));
             }
+            seen.push(range);
+        }
+        if self.buckets.len() > PUBLISHED_CRS_RANGES.len() {
+            out.push(FieldViolation::new(
+                "buckets",
+                format!(
+                    "has {} ranges; IRCC publishes {}",
+                    self.buckets.len(),
+                    PUBLISHED_CRS_RANGES.len()
+                ),
+            ));
         }
         out
     }
@@ -289,6 +336,17 @@ impl DrawDraft {
             v.push(FieldViolation::new(
                 "round_type.name",
                 "must not contain control characters",
+            ));
+        }
+        // Names are stored as written, but with runs of white space made one space.
+        self.name = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
+        if self.name.chars().count() > MAX_NAME_CHARS {
+            v.push(FieldViolation::new(
+                "round_type.name",
+                format!(
+                    "has {} characters; at most {MAX_NAME_CHARS}",
+                    self.name.chars().count()
+                ),
             ));
         }
         if let Some(pool) = &self.pool_distribution {

@@ -19,8 +19,8 @@ pub mod stats;
 
 pub use category::{Catalog, CategoryId, CategoryVersion, ExperienceRule, Occupation, Requirement};
 pub use draw::{
-    CategoryRef, CrsBucket, Draw, DrawDraft, DrawNumber, PoolDistribution, Program, RoundKind,
-    RoundType, Selection,
+    CategoryRef, CrsBucket, Draw, DrawDraft, DrawNumber, MAX_CATEGORY_VERSION, MAX_NAME_CHARS,
+    PUBLISHED_CRS_RANGES, PoolDistribution, Program, RoundKind, RoundType, Selection,
 };
 pub use error::{FieldViolation, InvalidInput};
 pub use error_code::{ErrorCode, ServiceError, error_chain};

@@ -6,8 +6,8 @@ mod timestamp;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use ee_domain::{
-    Catalog, CrsBucket, Draw, DrawDraft, ErrorCode, FieldViolation, PoolDistribution, Selection,
-    ServiceError,
+    Catalog, CrsBucket, Draw, DrawDraft, ErrorCode, FieldViolation, MAX_NAME_CHARS,
+    PUBLISHED_CRS_RANGES, PoolDistribution, Selection, ServiceError,
 };
 
 pub use names::{BUILTIN_ROUND_NAMES, LabelledType, RoundNames, clean_label, derived_category_id};
@@ -31,6 +31,12 @@ pub enum FeedError {
     },
     #[error("the feed is not shaped like IRCC's (an object with a list of rounds): {0}")]
     Shape(String),
+    #[error("{} rounds cannot be read: {}", .count, .first.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Rounds {
+        /// The first [`MAX_REPORTED_ROUNDS`] of them.
+        first: Vec<FeedError>,
+        count: usize,
+    },
     #[error("round {round}: field {field}: {message}")]
     Round {
         /// The round's `drawNumber`, or its position (`#12 in the feed`) when that is missing.
@@ -46,11 +52,29 @@ impl ServiceError for FeedError {
         ErrorCode::InvalidArgument
     }
 
-    /// Feeds arrive as `ImportFeedRequest.feed_json`.
+    /// Feeds arrive as `ImportFeedRequest.feed_json`; each unreadable round is a violation of its own.
     fn field_violations(&self) -> Vec<FieldViolation> {
-        vec![FieldViolation::new("feed_json", self.to_string())]
+        match self {
+            FeedError::Rounds { first, count } => {
+                let mut out: Vec<FieldViolation> = first
+                    .iter()
+                    .map(|e| FieldViolation::new("feed_json", e.to_string()))
+                    .collect();
+                if *count > first.len() {
+                    out.push(FieldViolation::new(
+                        "feed_json",
+                        format!("and {} more rounds", count - first.len()),
+                    ));
+                }
+                out
+            }
+            other => vec![FieldViolation::new("feed_json", other.to_string())],
+        }
     }
 }
+
+/// The unreadable rounds an error names; the others are counted.
+pub const MAX_REPORTED_ROUNDS: usize = 10;
 
 /// A feed as read: its rounds in the order the document lists them (duplicates included: the caller decides),
 /// and what the reader could not place although it kept the round (program names it does not know).
@@ -70,30 +94,26 @@ pub fn parse_feed(
 ) -> Result<ParsedFeed, FeedError> {
     let feed = raw::Feed::read(bytes)?;
     let mut parsed = ParsedFeed::default();
+    let mut unreadable = Vec::new();
     for (i, r) in feed.rounds.iter().enumerate() {
-        let draw = read_round(r, i, catalog, names, &mut parsed.notes)?;
-        parsed.draws.push(draw);
+        match read_round(r, i, catalog, names, &mut parsed.notes) {
+            Ok(draw) => parsed.draws.push(draw),
+            Err(e) => unreadable.push(e),
+        }
     }
-    Ok(parsed)
+    match unreadable.len() {
+        0 => Ok(parsed),
+        1 => Err(unreadable.remove(0)),
+        count => Err(FeedError::Rounds {
+            first: unreadable.into_iter().take(MAX_REPORTED_ROUNDS).collect(),
+            count,
+        }),
+    }
 }
 
-const LEAF_BUCKETS: [(usize, u32, u32); 15] = [
-    (1, 601, 1200),
-    (2, 501, 600),
-    (4, 491, 500),
-    (5, 481, 490),
-    (6, 471, 480),
-    (7, 461, 470),
-    (8, 451, 460),
-    (10, 441, 450),
-    (11, 431, 440),
-    (12, 421, 430),
-    (13, 411, 420),
-    (14, 401, 410),
-    (15, 351, 400),
-    (16, 301, 350),
-    (17, 0, 300),
-];
+/// The `ddN` field of each of IRCC's published CRS ranges, in the order of `PUBLISHED_CRS_RANGES` (dd3 and dd9 are
+/// subtotals: 451-600 and 401-450).
+const LEAF_FIELDS: [usize; 15] = [1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17];
 const TOTAL_BUCKET: usize = 18;
 
 fn read_round(
@@ -103,10 +123,15 @@ fn read_round(
     names: &RoundNames,
     notes: &mut Vec<String>,
 ) -> Result<Draw, FeedError> {
-    let round = if r.draw_number.trim().is_empty() {
+    let number = r.draw_number.trim();
+    let round = if number.is_empty() {
         format!("#{} in the feed", index + 1)
+    } else if number.chars().count() > 12 {
+        // A long "number" is named by an excerpt and its place.
+        let head: String = number.chars().take(12).collect();
+        format!("{head}… (#{} in the feed)", index + 1)
     } else {
-        r.draw_number.trim().to_owned()
+        number.to_owned()
     };
     let err = |field: &str, message: String| FeedError::Round {
         round: round.clone(),
@@ -120,7 +145,11 @@ fn read_round(
     } else {
         Some(tie_break(&r.draw_cut_off, held_at).map_err(|m| err("drawCutOff", m))?)
     };
-    let label = clean_label(&r.draw_name);
+    // A label longer than any IRCC has written is cut, not refused: the round is kept.
+    let label: String = clean_label(&r.draw_name)
+        .chars()
+        .take(MAX_NAME_CHARS)
+        .collect();
     let labelled = names.round_type(&label, draw_date, catalog);
     let eligible_programs = if r.draw_text2.trim().is_empty() {
         None
@@ -263,9 +292,10 @@ fn pool(r: &raw::Round) -> Result<Option<PoolDistribution>, (String, String)> {
         .map_err(|m| ("drawDistributionAsOn".to_owned(), m))?;
     Ok(Some(PoolDistribution {
         as_of,
-        buckets: LEAF_BUCKETS
+        buckets: LEAF_FIELDS
             .iter()
-            .map(|&(i, min_score, max_score)| CrsBucket {
+            .zip(PUBLISHED_CRS_RANGES)
+            .map(|(&i, (min_score, max_score))| CrsBucket {
                 min_score,
                 max_score,
                 candidates: values[i],
@@ -485,6 +515,28 @@ mod tests {
         assert_eq!(d.held_at.to_rfc3339(), "2023-06-28T14:04:34+00:00");
         let d = parse_one(&[("drawDateTime", "2023-06-28T14:04:34Z")]).expect("ISO 8601");
         assert_eq!(d.held_at.to_rfc3339(), "2023-06-28T14:04:34+00:00");
+    }
+
+    #[test]
+    fn every_unreadable_round_is_named_up_to_a_cap() {
+        let bad = |n: usize| {
+            serde_json::json!({"drawNumber": n.to_string(), "drawDate": "2023-06-28", "drawName": "General",
+                "drawSize": "lots", "drawCRS": "476", "drawDateTime": "June 28, 2023 14:04:34 UTC"})
+        };
+        let two: Vec<serde_json::Value> = (1..=2).map(bad).collect();
+        let doc = serde_json::to_vec(&serde_json::json!({"rounds": two})).expect("json");
+        let err = parse(&doc).expect_err("two bad rounds");
+        assert!(
+            matches!(err, FeedError::Rounds { count: 2, ref first } if first.len() == 2),
+            "{err:?}"
+        );
+        assert_eq!(err.field_violations().len(), 2);
+        let many: Vec<serde_json::Value> = (1..=25).map(bad).collect();
+        let doc = serde_json::to_vec(&serde_json::json!({"rounds": many})).expect("json");
+        let err = parse(&doc).expect_err("25 bad rounds");
+        let v = err.field_violations();
+        assert_eq!(v.len(), MAX_REPORTED_ROUNDS + 1);
+        assert_eq!(v[MAX_REPORTED_ROUNDS].description, "and 15 more rounds");
     }
 
     #[test]

@@ -63,10 +63,14 @@ pub fn from_date(field: &str, d: &v1::Date) -> Result<NaiveDate, FieldViolation>
         .ok()
         .zip(u32::try_from(d.day).ok())
         .and_then(|(m, day)| NaiveDate::from_ymd_opt(d.year, m, day))
+        .filter(|_| (1..=9999).contains(&d.year))
         .ok_or_else(|| {
             FieldViolation::new(
                 field,
-                format!("{}-{}-{} is not a date", d.year, d.month, d.day),
+                format!(
+                    "{}-{}-{} is not a date between years 1 and 9999",
+                    d.year, d.month, d.day
+                ),
             )
         })
 }

@@ -88,21 +88,91 @@ impl ApiError {
     }
 }
 
+/// Bounds on what a status carries, so that it reaches every client: gRPC libraries refuse trailers over 8 to 16 KB.
+pub mod bounds {
+    /// Field violations listed in the details; the rest are counted in a last one.
+    pub const MAX_VIOLATIONS: usize = 20;
+    /// Characters of one violation's description.
+    pub const MAX_DESCRIPTION: usize = 240;
+    /// Characters of the message.
+    pub const MAX_MESSAGE: usize = 1024;
+    /// Characters of a quoted input shown in a message: an excerpt, never the whole input.
+    pub const MAX_QUOTED: usize = 40;
+}
+
+/// The text with every quoted input longer than [`bounds::MAX_QUOTED`] cut to an excerpt, and the whole cut to `max`
+/// characters.
+pub fn bounded(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max + 16));
+    let mut quoted: Option<usize> = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        match quoted {
+            Some(n) => {
+                if !escaped && c == '"' {
+                    if n > bounds::MAX_QUOTED {
+                        out.push_str(&format!("…({} characters)", n));
+                    }
+                    out.push(c);
+                    quoted = None;
+                } else {
+                    if n < bounds::MAX_QUOTED {
+                        out.push(c);
+                    }
+                    escaped = !escaped && c == '\\';
+                    quoted = Some(n + 1);
+                }
+            }
+            None => {
+                out.push(c);
+                if c == '"' {
+                    quoted = Some(0);
+                    escaped = false;
+                }
+            }
+        }
+    }
+    if out.chars().count() > max {
+        let cut: String = out.chars().take(max).collect();
+        return format!("{cut}…");
+    }
+    out
+}
+
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
         let code = grpc_code(e.code());
         match e {
             ApiError::InvalidArgument(input) => {
-                let violations: Vec<FieldViolation> = input
+                let total = input.violations.len();
+                let mut violations: Vec<FieldViolation> = input
                     .violations
                     .iter()
+                    .take(bounds::MAX_VIOLATIONS)
                     .map(|v: &Violation| {
-                        FieldViolation::new(v.field.clone(), v.description.clone())
+                        FieldViolation::new(
+                            bounded(&v.field, bounds::MAX_QUOTED * 2),
+                            bounded(&v.description, bounds::MAX_DESCRIPTION),
+                        )
                     })
                     .collect();
+                if total > bounds::MAX_VIOLATIONS {
+                    violations.push(FieldViolation::new(
+                        "",
+                        format!("and {} more", total - bounds::MAX_VIOLATIONS),
+                    ));
+                }
+                let shown: Vec<String> = violations
+                    .iter()
+                    .map(|v| format!("{}: {}", v.field, v.description))
+                    .collect();
+                let message = bounded(
+                    &format!("invalid input: {}", shown.join("; ")),
+                    bounds::MAX_MESSAGE,
+                );
                 Status::with_error_details(
                     code,
-                    input.to_string(),
+                    message,
                     ErrorDetails::with_bad_request(violations),
                 )
             }
@@ -112,9 +182,9 @@ impl From<ApiError> for Status {
             | ApiError::OutOfRange(m)
             | ApiError::ResourceExhausted(m)
             | ApiError::Unauthenticated(m)
-            | ApiError::Unavailable(m) => Status::new(code, m),
+            | ApiError::Unavailable(m) => Status::new(code, bounded(&m, bounds::MAX_MESSAGE)),
             ApiError::Internal(cause) => {
-                tracing::error!(error = %chain(cause.as_ref()), "internal error");
+                tracing::error!(error = %bounded(&chain(cause.as_ref()), 4 * bounds::MAX_MESSAGE), "internal error");
                 Status::internal("internal error; the server log has the details")
             }
         }
@@ -140,6 +210,46 @@ mod tests {
         let status = Status::from(ApiError::from(Fire));
         assert_eq!(status.code(), Code::Internal);
         assert!(!status.message().contains("fire"), "{status:?}");
+    }
+
+    #[test]
+    fn statuses_stay_small_whatever_the_input() {
+        let huge = "9".repeat(5000);
+        let input = InvalidInput {
+            violations: (0..60)
+                .map(|i| Violation::new(format!("f{i}"), format!("{huge:?} is not a round number")))
+                .collect(),
+        };
+        let status = Status::from(ApiError::from(input));
+        let details = status.details().len();
+        assert!(
+            status.message().len() + details < 8 * 1024,
+            "{} + {details}",
+            status.message().len()
+        );
+        let fields = status
+            .get_details_bad_request()
+            .map(|b| b.field_violations)
+            .unwrap_or_default();
+        assert_eq!(fields.len(), bounds::MAX_VIOLATIONS + 1);
+        assert!(
+            fields[0].description.contains("…(5000 characters)"),
+            "{}",
+            fields[0].description
+        );
+        assert!(fields[0].description.ends_with("is not a round number"));
+        assert_eq!(fields[bounds::MAX_VIOLATIONS].description, "and 40 more");
+        let nf = Status::from(ApiError::NotFound(format!("there is no round {huge}")));
+        assert!(nf.message().len() < 1100);
+    }
+
+    #[test]
+    fn short_quotes_are_kept_whole() {
+        assert_eq!(
+            bounded(r#""abc" is not a round number"#, 100),
+            r#""abc" is not a round number"#
+        );
+        assert_eq!(bounded(r#"a "q\"uote" here"#, 100), r#"a "q\"uote" here"#);
     }
 
     #[test]
