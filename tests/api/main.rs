@@ -2,6 +2,7 @@
 //! set at build time) on PostgreSQL.
 
 mod eligibility;
+mod faults;
 mod feeds;
 mod history;
 mod live;

@@ -36,7 +36,9 @@ mod reconcile {
     }
 
     async fn recorder(db: &TestDb, without_education: bool) -> DrawRecorder {
-        let store = ee_store::Store::open(&db.url, 2).await.expect("store");
+        let store = ee_store::Store::open(&db.url, 2, ee_store::DEFAULT_CONNECT_TIMEOUT)
+            .await
+            .expect("store");
         store.run(|s| s.migrate()).await.expect("migrate");
         let (rules, names) = release(without_education);
         DrawRecorder::new(store, rules, names)

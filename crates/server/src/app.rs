@@ -23,11 +23,16 @@ use crate::config::Settings;
 use crate::grpc::{self, READINESS};
 use crate::rules::{self, RuleData};
 use crate::shutdown::{Stopper, grace_expired};
-use crate::tasks::Supervisor;
+use crate::tasks::{Readiness, Supervisor, watch_database};
 
 /// Opens the database and runs the migrations.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
-    let store = Store::open(&settings.database_url, settings.database_pool_size).await?;
+    let store = Store::open(
+        &settings.database_url,
+        settings.database_pool_size,
+        settings.database_connect_timeout,
+    )
+    .await?;
     let ran = store.run(|s| s.migrate()).await?;
     tracing::info!(backend = ?store.backend(), migrations_run = ran, "database ready");
     Ok(store)
@@ -93,7 +98,7 @@ impl Application {
             tasks.push(FeedWatcher::new(config, recorder.clone())?.spawn(stopping.clone()));
         }
         let (health, health_service) = tonic_health::server::health_reporter();
-        watch_tasks(&health, stopping, tasks);
+        watch_tasks(&health, stopping, recorder.store(), &settings, tasks);
         let eligibility =
             EligibilityServiceImpl::new(recorder.store().clone(), recorder.rules().clone());
         let draws = DrawServiceImpl::new(recorder, auth, hub.clone());
@@ -185,12 +190,27 @@ fn authorizer(settings: &Settings) -> anyhow::Result<Authorizer> {
     Ok(Authorizer::new(token))
 }
 
+/// Readiness follows the database and the background tasks.
 fn watch_tasks(
     health: &HealthReporter,
     stopping: watch::Receiver<bool>,
-    tasks: Vec<BackgroundTask>,
+    store: &Store,
+    settings: &Settings,
+    mut tasks: Vec<BackgroundTask>,
 ) {
-    let supervisor = Supervisor::new(health.clone(), &READINESS, stopping);
+    let readiness = Readiness::new(health.clone(), &READINESS, stopping.clone());
+    tasks.push(watch_database(
+        store.clone(),
+        readiness.clone(),
+        settings
+            .database_check_interval
+            .max(Duration::from_millis(100)),
+        settings
+            .database_connect_timeout
+            .max(Duration::from_millis(100)),
+        stopping,
+    ));
+    let supervisor = Supervisor::new(readiness);
     for task in tasks {
         drop(supervisor.watch(task));
     }

@@ -94,6 +94,15 @@ pub struct Settings {
     )]
     pub database_url: String,
 
+    /// Seconds to wait for a database connection (opening one, or a free one from the pool) before a call fails
+    /// with UNAVAILABLE; also the bound of the database checks behind readiness.
+    #[arg(long, global = true, env = "EE_DATABASE_CONNECT_TIMEOUT", default_value = "2", value_parser = parse_seconds)]
+    pub database_connect_timeout: Duration,
+
+    /// Seconds between checks that the database answers; readiness is NOT_SERVING while it does not.
+    #[arg(long, global = true, env = "EE_DATABASE_CHECK_INTERVAL", default_value = "5", value_parser = parse_seconds)]
+    pub database_check_interval: Duration,
+
     /// Maximum database connections in the pool.
     #[arg(
         long,

@@ -1,44 +1,97 @@
-//! Background tasks (the event pump, the PostgreSQL listener, the feed watcher) are watched: each runs until
-//! shutdown, so one that ends before (returning or panicking) has died. Its death is logged with its cause and turns
-//! readiness NOT_SERVING, so that Kubernetes takes the replica out of rotation instead of letting it serve stale
-//! live rounds.
+//! Readiness, and what it follows. Background tasks (the event pump, the PostgreSQL listener, the feed watcher, the
+//! database watch) are watched: each runs until shutdown, so one that ends before (returning or panicking) has
+//! died; its death is logged with its cause and turns readiness NOT_SERVING for good, so that Kubernetes takes the
+//! replica out of rotation instead of letting it serve stale live rounds. The database watch turns readiness
+//! NOT_SERVING while the database cannot be reached, and SERVING again when it can.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use ee_draw_service::BackgroundTask;
+use ee_store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
-/// The readiness services, turned NOT_SERVING when a task dies.
-pub struct Supervisor {
-    health: HealthReporter,
-    readiness: &'static [&'static str],
-    stopping: watch::Receiver<bool>,
+#[derive(Debug, Default)]
+struct State {
+    database_unreachable: bool,
+    dead_task: Option<&'static str>,
 }
 
-impl Supervisor {
-    /// `stopping` turns true when the server shuts down; tasks that end after that ended on purpose.
+/// The readiness of the named services: SERVING while the database answers, no task has died and the server is not
+/// stopping.
+#[derive(Clone)]
+pub struct Readiness {
+    health: HealthReporter,
+    services: &'static [&'static str],
+    stopping: watch::Receiver<bool>,
+    state: Arc<Mutex<State>>,
+}
+
+impl Readiness {
+    /// `stopping` turns true when the server shuts down; from then on readiness stays NOT_SERVING.
     pub fn new(
         health: HealthReporter,
-        readiness: &'static [&'static str],
+        services: &'static [&'static str],
         stopping: watch::Receiver<bool>,
     ) -> Self {
         Self {
             health,
-            readiness,
+            services,
             stopping,
+            state: Arc::new(Mutex::new(State::default())),
         }
+    }
+
+    async fn update(&self, change: impl FnOnce(&mut State)) {
+        let serving = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            change(&mut state);
+            !state.database_unreachable && state.dead_task.is_none() && !*self.stopping.borrow()
+        };
+        let status = if serving {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        for service in self.services {
+            self.health.set_service_status(*service, status).await;
+        }
+    }
+
+    /// Whether the database answered the last check.
+    pub async fn database(&self, reachable: bool) {
+        self.update(|s| s.database_unreachable = !reachable).await;
+    }
+
+    async fn task_died(&self, name: &'static str) {
+        self.update(|s| s.dead_task = Some(name)).await;
+    }
+
+    fn stopping(&self) -> bool {
+        *self.stopping.borrow()
+    }
+}
+
+/// Watches background tasks; a task that ends before shutdown turns readiness NOT_SERVING.
+pub struct Supervisor {
+    readiness: Readiness,
+}
+
+impl Supervisor {
+    pub fn new(readiness: Readiness) -> Self {
+        Self { readiness }
     }
 
     /// Watches a task; the returned handle completes when the task has ended and its end was handled.
     pub fn watch(&self, task: BackgroundTask) -> JoinHandle<()> {
-        let health = self.health.clone();
-        let readiness = self.readiness;
-        let stopping = self.stopping.clone();
+        let readiness = self.readiness.clone();
         tokio::spawn(async move {
             let BackgroundTask { name, handle } = task;
             let outcome = handle.await;
-            if *stopping.borrow() {
+            if readiness.stopping() {
                 tracing::debug!(task = name, "background task stopped");
                 return;
             }
@@ -56,12 +109,49 @@ impl Supervisor {
                 Err(e) => format!("it was cancelled: {e}"),
             };
             tracing::error!(task = name, cause = %cause, "a background task died: readiness is now NOT_SERVING");
-            for service in readiness {
-                health
-                    .set_service_status(*service, ServingStatus::NotServing)
-                    .await;
-            }
+            readiness.task_died(name).await;
         })
+    }
+}
+
+/// Checks every `interval` that the database answers within `timeout`, and tells readiness; logs each change.
+pub fn watch_database(
+    store: Store,
+    readiness: Readiness,
+    interval: Duration,
+    timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) -> BackgroundTask {
+    let handle = tokio::spawn(async move {
+        let mut reachable = true;
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(interval) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            let answer = tokio::time::timeout(timeout, store.run(|s| s.ping())).await;
+            let now = matches!(answer, Ok(Ok(())));
+            if now != reachable {
+                match &answer {
+                    Ok(Ok(())) => {
+                        tracing::info!("the database answers again: readiness is SERVING")
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %ee_domain::error_chain(e), "the database cannot be reached: readiness is NOT_SERVING")
+                    }
+                    Err(_) => tracing::warn!(
+                        ?timeout,
+                        "the database does not answer: readiness is NOT_SERVING"
+                    ),
+                }
+                reachable = now;
+            }
+            readiness.database(now).await;
+        }
+    });
+    BackgroundTask {
+        name: "database watch",
+        handle,
     }
 }
 
@@ -98,7 +188,7 @@ mod tests {
                 .set_service_status(READY[0], ServingStatus::Serving)
                 .await;
             let (_stop, stopping) = watch::channel(false);
-            let supervisor = Supervisor::new(health, READY, stopping);
+            let supervisor = Supervisor::new(Readiness::new(health, READY, stopping));
             assert_eq!(status(&service).await, ServingStatus::Serving as i32);
             let watched = supervisor.watch(BackgroundTask {
                 name: "test task",
@@ -120,7 +210,7 @@ mod tests {
             .set_service_status(READY[0], ServingStatus::Serving)
             .await;
         let (stop, stopping) = watch::channel(false);
-        let supervisor = Supervisor::new(health, READY, stopping);
+        let supervisor = Supervisor::new(Readiness::new(health, READY, stopping));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let watched = supervisor.watch(BackgroundTask {
             name: "test task",

@@ -138,7 +138,27 @@ impl r2d2::ManageConnection for Manager {
 
 pub type Pool = r2d2::Pool<Manager>;
 
-pub fn pool(url: DatabaseUrl, max_size: u32) -> Result<Pool, StoreError> {
+/// The URL with libpq's `connect_timeout` (whole seconds, at least 2) unless it names one already.
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let seconds = timeout.as_secs().max(2);
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}connect_timeout={seconds}")
+}
+
+pub fn pool(
+    url: DatabaseUrl,
+    max_size: u32,
+    connect_timeout: Duration,
+) -> Result<Pool, StoreError> {
+    let url = match url {
+        DatabaseUrl::Postgres(u) => {
+            DatabaseUrl::Postgres(with_connect_timeout(&u, connect_timeout))
+        }
+        sqlite => sqlite,
+    };
     let max_size = if matches!(&url, DatabaseUrl::Sqlite(p) if p == ":memory:") {
         1
     } else {
@@ -150,7 +170,7 @@ pub fn pool(url: DatabaseUrl, max_size: u32) -> Result<Pool, StoreError> {
     r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(connect_timeout.max(Duration::from_millis(100)))
         .build(manager)
         .map_err(|e| StoreError::Connect(e.to_string()))
 }

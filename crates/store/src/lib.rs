@@ -24,6 +24,9 @@ use listener::spawn_listener;
 use rows::{DrawRow, EventRow, NewEventRow};
 use schema::{draw_events, draws};
 
+/// How long a call waits for a database connection unless told otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The PostgreSQL channel on which each committed write announces its highest event id.
 pub const EVENTS_CHANNEL: &str = "ee_draw_events";
 /// Held by the replica that polls IRCC's feed, so that one replica polls at a time.
@@ -90,15 +93,26 @@ pub struct Store {
 type Query<'a> = draws::BoxedQuery<'a, <DbConnection as Connection>::Backend>;
 
 impl Store {
-    /// Connects to the database the URL names, with at most `pool_size` connections.
+    /// Connects to the database the URL names, with at most `pool_size` connections and the default connection
+    /// timeout.
     pub fn connect(url: &str, pool_size: u32) -> Result<Self, StoreError> {
+        Self::connect_with(url, pool_size, DEFAULT_CONNECT_TIMEOUT)
+    }
+
+    /// Connects with at most `pool_size` connections; a connection (new, or free in the pool) not had within
+    /// `connect_timeout` is [`StoreError::Pool`] or [`StoreError::Connect`], which are UNAVAILABLE.
+    pub fn connect_with(
+        url: &str,
+        pool_size: u32,
+        connect_timeout: std::time::Duration,
+    ) -> Result<Self, StoreError> {
         let url = DatabaseUrl::parse(url)?;
         let backend = match url {
             DatabaseUrl::Postgres(_) => Backend::Postgres,
             DatabaseUrl::Sqlite(_) => Backend::Sqlite,
         };
         Ok(Self {
-            pool: connection::pool(url.clone(), pool_size)?,
+            pool: connection::pool(url.clone(), pool_size, connect_timeout)?,
             url,
             backend,
             write_lock: Arc::new(Mutex::new(())),
@@ -120,10 +134,20 @@ impl Store {
         off_the_async_threads(move || work(&store)).await
     }
 
-    /// [`Store::connect`] from async code.
-    pub async fn open(url: &str, pool_size: u32) -> Result<Self, StoreError> {
+    /// [`Store::connect_with`] from async code.
+    pub async fn open(
+        url: &str,
+        pool_size: u32,
+        connect_timeout: std::time::Duration,
+    ) -> Result<Self, StoreError> {
         let url = url.to_owned();
-        off_the_async_threads(move || Self::connect(&url, pool_size)).await
+        off_the_async_threads(move || Self::connect_with(&url, pool_size, connect_timeout)).await
+    }
+
+    /// Whether the database answers.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        diesel::sql_query("SELECT 1").execute(&mut *self.conn()?)?;
+        Ok(())
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<connection::Manager>, StoreError> {
