@@ -320,6 +320,27 @@ async fn the_feed_watcher_keeps_polling_through_a_category_nobody_catalogued(bac
     assert!(feed_server.requests() > polls, "the watcher keeps polling");
 }
 
+async fn the_feed_watcher_refuses_a_body_over_its_cap_and_polls_on(backend: Backend) {
+    // A readable feed with a new round, padded to 17 MiB: over the 16 MiB cap. The watcher stops reading there,
+    // writes nothing (the round is not announced) and polls again.
+    let mut doc: Value = serde_json::from_slice(&feed_with(&[crafts_round()])).expect("json");
+    doc["pad"] = Value::String(" ".repeat(17 << 20));
+    let huge = serde_json::to_vec(&doc).expect("json");
+    let feed_server = FeedServer::start(200, huge).await;
+    let app = TestApp::spawn_with(backend, |s| {
+        s.ircc_feed_url = Some(feed_server.url.clone());
+        s.ircc_feed_interval = Duration::from_millis(200);
+    })
+    .await;
+    let mut stream = subscribe(&app, Some(435), None).await;
+    while feed_server.requests() < 2 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    quiet(&mut stream, Duration::from_millis(500)).await;
+    feed_server.serve(200, feed_with(&[crafts_round()]));
+    assert_eq!(number(&next_event(&mut stream).await), "435");
+}
+
 async fn a_feed_naming_a_round_twice_keeps_the_last_occurrence(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut stream = subscribe(&app, Some(435), None).await;
@@ -380,4 +401,5 @@ on_both_backends!(
     a_round_of_a_category_nobody_catalogued_is_kept_and_relabelled_later,
     the_feed_watcher_keeps_polling_through_a_category_nobody_catalogued,
     a_feed_naming_a_round_twice_keeps_the_last_occurrence,
+    the_feed_watcher_refuses_a_body_over_its_cap_and_polls_on,
 );

@@ -15,6 +15,9 @@ use tokio::sync::watch;
 use crate::BackgroundTask;
 use crate::recorder::{DrawRecorder, RecordError};
 
+/// The largest feed the watcher reads (IRCC's is about 0.7 MiB and grows by about 0.15 MiB a year).
+pub const MAX_FEED_BYTES: usize = 16 << 20;
+
 /// Where and how often to poll.
 #[derive(Debug, Clone)]
 pub struct FeedWatchConfig {
@@ -50,6 +53,8 @@ pub enum WatcherError {
     },
     #[error("GET {url}: HTTP {status}")]
     Status { url: String, status: u16 },
+    #[error("GET {url}: the feed is larger than {} MiB", MAX_FEED_BYTES >> 20)]
+    TooLarge { url: String },
     #[error("the feed is unreadable")]
     Import(#[from] RecordError),
     #[error("cannot take the feed poller lock")]
@@ -63,6 +68,7 @@ impl ServiceError for WatcherError {
         match self {
             WatcherError::Client(_) | WatcherError::Panicked(_) => ErrorCode::Internal,
             WatcherError::Request { .. } | WatcherError::Status { .. } => ErrorCode::Unavailable,
+            WatcherError::TooLarge { .. } => ErrorCode::InvalidArgument,
             WatcherError::Import(e) => e.error_code(),
             WatcherError::Lock(e) => e.error_code(),
         }
@@ -160,7 +166,7 @@ impl FeedWatcher {
             url: url.clone(),
             source,
         };
-        let response = self.http.get(url).send().await.map_err(request)?;
+        let mut response = self.http.get(url).send().await.map_err(request)?;
         let status = response.status();
         if !status.is_success() {
             return Err(WatcherError::Status {
@@ -168,14 +174,27 @@ impl FeedWatcher {
                 status: status.as_u16(),
             });
         }
-        let body = response.bytes().await.map_err(request)?;
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_FEED_BYTES as u64)
+        {
+            return Err(WatcherError::TooLarge { url: url.clone() });
+        }
+        // Read as it arrives, and stop at the cap: a server that sends without end does not fill the memory.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(request)? {
+            if body.len() + chunk.len() > MAX_FEED_BYTES {
+                return Err(WatcherError::TooLarge { url: url.clone() });
+            }
+            body.extend_from_slice(&chunk);
+        }
         let mut hasher = DefaultHasher::new();
         body.hash(&mut hasher);
         let hash = hasher.finish();
         if self.last_import == Some(hash) {
             return Ok(PollOutcome::Unchanged);
         }
-        let import = self.recorder.import_feed(body.to_vec()).await?;
+        let import = self.recorder.import_feed(body).await?;
         self.last_import = Some(hash);
         Ok(PollOutcome::Imported {
             created: import.applied.created.len(),
