@@ -10,7 +10,7 @@ use ee_proto::v1::{
     LanguageTest, ListCategoriesRequest, ListDrawsRequest, MaritalStatus, Program, Spouse,
     WorkExperience,
 };
-use ee_test_support::status::{expect_code, expect_invalid, get};
+use ee_test_support::status::{bad_fields, expect_code, expect_invalid, get};
 use ee_test_support::{Backend, TestApp, on_both_backends};
 use tonic::Code;
 use tonic::transport::Channel;
@@ -626,6 +626,27 @@ async fn bad_profiles_name_the_field(backend: Backend) {
             .await,
         "profile",
     );
+    // Every bad part of a request at once.
+    let s = expect_invalid(
+        client
+            .calculate_crs(CalculateCrsRequest {
+                profile: None,
+                as_of: ymd(0, 1, 1),
+            })
+            .await,
+        "profile",
+    );
+    assert_eq!(bad_fields(&s), ["profile", "as_of"]);
+    let s = expect_invalid(
+        client
+            .check_invitation(CheckInvitationRequest {
+                profile: None,
+                draw_number: "x".into(),
+            })
+            .await,
+        "draw_number",
+    );
+    assert_eq!(bad_fields(&s), ["draw_number", "profile"]);
     // Dates are years 1 to 9999, wherever they are.
     for (year, field) in [(10_000, "as_of"), (0, "as_of"), (-5, "as_of")] {
         expect_invalid(

@@ -7,7 +7,7 @@ use ee_proto::v1::{
     Program, RoundKind,
 };
 use ee_test_support::fixtures::at;
-use ee_test_support::status::{expect_code, expect_invalid, get};
+use ee_test_support::status::{bad_fields, expect_code, expect_invalid, get};
 use ee_test_support::{Backend, TestApp, on_both_backends};
 use tonic::Code;
 
@@ -316,6 +316,18 @@ async fn bad_reads_are_refused_with_the_field_named(backend: Backend) {
         filter,
     };
     expect_invalid(client.list_draws(list(-1, "", None)).await, "page_size");
+    let both = DrawFilter {
+        kind: 42,
+        ..Default::default()
+    };
+    let s = expect_invalid(
+        client.list_draws(list(-1, "", Some(both))).await,
+        "page_size",
+    );
+    assert!(
+        bad_fields(&s).contains(&"filter.kind".to_owned()),
+        "every bad part at once: {s:?}"
+    );
     expect_invalid(
         client.list_draws(list(10, "not-a-token", None)).await,
         "page_token",

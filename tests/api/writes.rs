@@ -211,6 +211,28 @@ async fn invalid_rounds_name_the_field_and_write_nothing(backend: Backend) {
         ["draw.held_at", "draw.invitations", "draw.minimum_crs"],
         "every field at once"
     );
+    // A field the wire cannot read does not hide the others.
+    let s = expect_invalid(
+        client
+            .record_draw(authorized(RecordDrawRequest {
+                draw: Some(Draw {
+                    held_at: Some(prost_types::Timestamp {
+                        seconds: i64::MAX / 2,
+                        nanos: 0,
+                    }),
+                    invitations: 0,
+                    round_type: None,
+                    ..new_round()
+                }),
+            }))
+            .await,
+        "draw.held_at",
+    );
+    assert_eq!(
+        bad_fields(&s),
+        ["draw.held_at", "draw.invitations", "draw.round_type.kind"],
+        "every field at once"
+    );
     expect_invalid(
         client
             .record_draw(authorized(RecordDrawRequest { draw: None }))

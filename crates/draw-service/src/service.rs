@@ -94,8 +94,10 @@ impl DrawServiceImpl {
     }
 
     async fn list_draws(&self, req: ListDrawsRequest) -> Result<ListDrawsResponse, ApiError> {
-        let page_size = page_size(req.page_size)?;
-        let filter = self.filter(req.filter.as_ref()).await?;
+        let (page_size, filter) = ApiError::join(
+            page_size(req.page_size),
+            self.filter(req.filter.as_ref()).await,
+        )?;
         let after = page_token::decode(&req.page_token, &filter)?;
         let (mut draws, total) = {
             let filter = filter.clone();
@@ -156,9 +158,8 @@ impl DrawServiceImpl {
             .into_inner()
             .draw
             .ok_or_else(|| ApiError::invalid("draw", "is required"))?;
-        let draw = convert::draw_draft(&wire)
-            .and_then(|d| d.complete(&self.rules.catalog))
-            .map_err(|e| e.within("draw"))?;
+        let draw =
+            convert::draw_from_wire(&wire, &self.rules.catalog).map_err(|e| e.within("draw"))?;
         let applied = self.recorder.record(draw.clone()).await?;
         Ok(RecordDrawResponse {
             draw: Some(convert::draw(&draw)),

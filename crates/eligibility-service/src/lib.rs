@@ -103,8 +103,10 @@ impl EligibilityServiceImpl {
     }
 
     fn calculate_crs(&self, req: &CalculateCrsRequest) -> Result<CalculateCrsResponse, ApiError> {
-        let p = profile(req.profile.as_ref(), &self.rules)?;
-        let date = as_of(req.as_of.as_ref())?;
+        let (p, date) = ApiError::join(
+            profile(req.profile.as_ref(), &self.rules),
+            as_of(req.as_of.as_ref()),
+        )?;
         Ok(CalculateCrsResponse {
             crs: Some(candidate::crs(&crs::score(&p, date, &self.rules))),
         })
@@ -114,8 +116,10 @@ impl EligibilityServiceImpl {
         &self,
         req: &CheckEligibilityRequest,
     ) -> Result<CheckEligibilityResponse, ApiError> {
-        let p = profile(req.profile.as_ref(), &self.rules)?;
-        let date = as_of(req.as_of.as_ref())?;
+        let (p, date) = ApiError::join(
+            profile(req.profile.as_ref(), &self.rules),
+            as_of(req.as_of.as_ref()),
+        )?;
         Ok(candidate::eligibility(&eligibility::check(
             &p,
             date,
@@ -127,9 +131,10 @@ impl EligibilityServiceImpl {
         &self,
         req: CheckInvitationRequest,
     ) -> Result<CheckInvitationResponse, ApiError> {
-        let number =
-            DrawNumber::parse(&req.draw_number).map_err(|e| ApiError::invalid("draw_number", e))?;
-        let p = profile(req.profile.as_ref(), &self.rules)?;
+        let (number, p) = ApiError::join(
+            DrawNumber::parse(&req.draw_number).map_err(|e| ApiError::invalid("draw_number", e)),
+            profile(req.profile.as_ref(), &self.rules),
+        )?;
         let draw = self
             .store
             .run(move |s| s.get(&number))

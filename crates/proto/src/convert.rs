@@ -172,8 +172,28 @@ pub fn draw(d: &Draw) -> v1::Draw {
     }
 }
 
-/// Reads a round given by a caller; field paths are relative to the `Draw` message.
-pub fn draw_draft(d: &v1::Draw) -> Result<DrawDraft, InvalidInput> {
+/// Reads and checks a round given by a caller, naming every wrong field at once; field paths are relative to the
+/// `Draw` message.
+pub fn draw_from_wire(d: &v1::Draw, catalog: &Catalog) -> Result<Draw, InvalidInput> {
+    let (draft, read) = draw_draft(d);
+    match draft.complete(catalog) {
+        Ok(draw) if read.is_empty() => Ok(draw),
+        Ok(_) => Err(InvalidInput { violations: read }),
+        Err(checked) => {
+            // A field the wire reading refused is left unset in the draft: its "is required" adds nothing.
+            let mut violations = read;
+            for v in checked.violations {
+                if !violations.iter().any(|r| r.field == v.field) {
+                    violations.push(v);
+                }
+            }
+            Err(InvalidInput { violations })
+        }
+    }
+}
+
+/// A round as read from the wire, and what could not be read (those fields are left unset).
+fn draw_draft(d: &v1::Draw) -> (DrawDraft, Vec<FieldViolation>) {
     let mut v = Violations::default();
     let held_at = d
         .held_at
@@ -254,7 +274,7 @@ pub fn draw_draft(d: &v1::Draw) -> Result<DrawDraft, InvalidInput> {
         pool_distribution,
         uncatalogued: rt.uncatalogued,
     };
-    v.finish().map(|()| draft)
+    (draft, v.0)
 }
 
 /// Reads a filter; field paths are relative to the `DrawFilter` message. No filter selects every round. A category

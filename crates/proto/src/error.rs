@@ -73,6 +73,24 @@ impl ApiError {
         ApiError::InvalidArgument(InvalidInput::one(field, description))
     }
 
+    /// Both results, or every bad field of both: two checks of one request that fail are reported together, so
+    /// that one bad part does not hide the others. Another error than a bad argument is reported alone.
+    pub fn join<A, B>(a: Result<A, ApiError>, b: Result<B, ApiError>) -> Result<(A, B), ApiError> {
+        match (a, b) {
+            (Ok(a), Ok(b)) => Ok((a, b)),
+            (Err(ApiError::InvalidArgument(mut x)), Err(ApiError::InvalidArgument(y))) => {
+                x.violations.extend(y.violations);
+                Err(ApiError::InvalidArgument(x))
+            }
+            (Err(e @ ApiError::InvalidArgument(_)), Err(other))
+            | (Err(other), Err(e @ ApiError::InvalidArgument(_))) => {
+                drop(e);
+                Err(other)
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::InvalidArgument(_) => ErrorCode::InvalidArgument,
