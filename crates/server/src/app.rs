@@ -15,12 +15,12 @@ use ee_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tonic::service::Routes;
-use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use crate::config::Settings;
 use crate::grpc::{self, READINESS};
+use crate::incoming::http2_connections;
 use crate::rules::{self, RuleData};
 use crate::shutdown::{Stopper, grace_expired};
 use crate::tasks::{Readiness, Supervisor, watch_database};
@@ -129,7 +129,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let addr = self.listener.local_addr()?;
-        let incoming = TcpIncoming::from(self.listener).with_nodelay(Some(true));
+        let incoming = http2_connections(self.listener, self.settings.handshake_timeout);
         let mut served_until = self.stop.subscribe();
         let grace = grace_expired(self.stop.subscribe(), self.settings.shutdown_timeout);
         let server = grpc::server(&self.settings)

@@ -145,6 +145,10 @@ pub struct Settings {
     #[arg(long, global = true, env = "EE_MAX_CONNECTION_AGE", default_value = "300", value_parser = parse_seconds)]
     pub max_connection_age: Duration,
 
+    /// Seconds a new connection has to open HTTP/2 before it is closed (so that silent connections do not pile up).
+    #[arg(long, global = true, env = "EE_HANDSHAKE_TIMEOUT", default_value = "5", value_parser = parse_seconds)]
+    pub handshake_timeout: Duration,
+
     /// On SIGTERM or SIGINT, wait at most this many seconds for calls in flight before exiting.
     #[arg(long, global = true, env = "EE_SHUTDOWN_TIMEOUT", default_value = "10", value_parser = parse_seconds)]
     pub shutdown_timeout: Duration,

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod config;
 pub mod grpc;
+pub mod incoming;
 pub mod rules;
 pub mod shutdown;
 pub mod tasks;
