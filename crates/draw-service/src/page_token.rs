@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::DateTime;
+use chrono::{DateTime, Datelike};
 use ee_domain::{DrawFilter, InvalidInput};
 use ee_store::PageKey;
 
@@ -50,12 +50,18 @@ pub fn decode(token: &str, filter: &DrawFilter) -> Result<Option<PageKey>, Inval
             "was made for another filter; send the same filter with every page",
         ));
     }
+    // A forged token may carry any number: only a time of years 1 to 9999 and a key of a real round number are
+    // positions a page can start after.
     let held_at = seconds
         .parse()
         .ok()
         .and_then(|s| DateTime::from_timestamp(s, 0))
+        .filter(|t| (1..=9999).contains(&t.year()))
         .ok_or_else(invalid)?;
-    let number_key = number_key.parse().map_err(|_| invalid())?;
+    let number_key: i64 = number_key.parse().map_err(|_| invalid())?;
+    if !(0..=i64::from(u32::MAX)).contains(&number_key) {
+        return Err(invalid());
+    }
     Ok(Some(PageKey {
         held_at,
         number_key,
@@ -76,7 +82,21 @@ mod tests {
         let t = encode(&f, key);
         assert_eq!(decode(&t, &f), Ok(Some(key)));
         assert_eq!(decode("", &f), Ok(None));
-        for bad in ["%%%", "bm9wZQ", &t[..t.len() - 2]] {
+        let forged = |seconds: i64, key: i64| {
+            URL_SAFE_NO_PAD.encode(format!(
+                "{VERSION}:{:016x}:{seconds}:{key}",
+                fingerprint(&f)
+            ))
+        };
+        for bad in [
+            "%%%",
+            "bm9wZQ",
+            &t[..t.len() - 2],
+            &forged(8_000_000_000_000, 1),
+            &forged(-80_000_000_000, 1),
+            &forged(1_700_000_000, -1),
+            &forged(1_700_000_000, i64::MAX),
+        ] {
             assert!(decode(bad, &f).is_err(), "{bad}");
         }
         let other = DrawFilter {
