@@ -81,3 +81,193 @@ mod postgres_only {
         until_readiness(&app, ServingStatus::Serving).await;
     }
 }
+
+/// A TCP proxy between the servers and PostgreSQL cuts and stalls the connections, as a network fault or a database
+/// crash would.
+#[cfg(postgres_tests)]
+mod through_a_fault_proxy {
+    use std::time::{Duration, Instant};
+
+    use ee_proto::v1::{GetDrawRequest, GetDrawStatsRequest, ImportFeedRequest, RecordDrawRequest};
+    use ee_test_support::fault_proxy::{FaultProxy, Mode};
+    use ee_test_support::fixtures::{SNAPSHOT_2026, after_the_history, general, round, snapshot};
+    use ee_test_support::streams::{PATIENCE, number, quiet, subscribe};
+    use ee_test_support::{Backend, TestApp, authorized};
+    use tonic::Code;
+
+    /// Records a round, retrying while the database comes back.
+    async fn record_retrying(app: &TestApp, n: u32) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let result = app
+                .draws()
+                .await
+                .record_draw(authorized(RecordDrawRequest {
+                    draw: Some(round(n.to_string(), general(), after_the_history(n))),
+                }))
+                .await;
+            match result {
+                Ok(_) => return,
+                Err(s) if s.code() == Code::Unavailable && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(s) => panic!("RecordDraw {n}: {s:?}"),
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_cut_gives_unavailable_and_every_round_after_it_reaches_both_replicas_once() {
+        let proxy = FaultProxy::to_postgres().await;
+        let through = |s: &mut ee_server::Settings| {
+            s.database_url = proxy.url_through(&s.database_url);
+            // Only the listener delivers across replicas: the backstop timer is beyond the test.
+            s.event_backstop_interval = Duration::from_secs(3600);
+        };
+        let a = TestApp::spawn_with(Backend::Postgres, through).await;
+        let b = a.replica(through).await;
+        // The seeded history is events 1 to 435; both subscribers resume after it.
+        let on_a = subscribe(&a, Some(435), None).await;
+        let on_b = subscribe(&b, Some(435), None).await;
+
+        proxy.set(Mode::Cut);
+        for app in [&a, &b] {
+            let started = Instant::now();
+            let status = app
+                .draws()
+                .await
+                .get_draw(GetDrawRequest { number: "1".into() })
+                .await
+                .expect_err("the database is cut off");
+            assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+            assert!(
+                started.elapsed() < Duration::from_secs(8),
+                "{:?}",
+                started.elapsed()
+            );
+        }
+        let refused = a
+            .draws()
+            .await
+            .record_draw(authorized(RecordDrawRequest {
+                draw: Some(round("435", general(), after_the_history(435))),
+            }))
+            .await
+            .expect_err("cut off");
+        assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+
+        proxy.set(Mode::Pass);
+        record_retrying(&a, 435).await;
+        record_retrying(&b, 436).await;
+        record_retrying(&a, 437).await;
+        for (app, stream) in [(&a, on_a), (&b, on_b)] {
+            let got = resuming(app, stream, 435, 3).await;
+            assert_eq!(got, ["435", "436", "437"], "every round, in order, once");
+        }
+    }
+
+    /// The numbers of the next `n` events, resuming after the last event seen whenever the stream ends with
+    /// UNAVAILABLE (as it does when its replica cannot read the event log), as a client is told to.
+    async fn resuming(
+        app: &TestApp,
+        mut stream: tonic::Streaming<ee_proto::v1::SubscribeDrawsResponse>,
+        mut last: u64,
+        n: usize,
+    ) -> Vec<String> {
+        use tokio_stream::StreamExt;
+        let mut numbers = Vec::new();
+        let deadline = Instant::now() + PATIENCE;
+        while numbers.len() < n {
+            assert!(Instant::now() < deadline, "only {numbers:?} arrived");
+            match tokio::time::timeout(PATIENCE, stream.next())
+                .await
+                .expect("an event or an end")
+            {
+                Some(Ok(message)) => {
+                    let event = message.event.expect("event");
+                    assert!(event.event_id > last, "in order, none twice");
+                    last = event.event_id;
+                    numbers.push(number(&event).to_owned());
+                }
+                Some(Err(s)) if s.code() == Code::Unavailable => {
+                    assert!(s.message().contains("after_event_id"), "{s:?}");
+                    stream = loop {
+                        match app
+                            .draws()
+                            .await
+                            .subscribe_draws(ee_proto::v1::SubscribeDrawsRequest {
+                                after_event_id: Some(last),
+                                filter: None,
+                            })
+                            .await
+                        {
+                            Ok(s) => break s.into_inner(),
+                            Err(s) if s.code() == Code::Unavailable => {
+                                tokio::time::sleep(Duration::from_millis(100)).await;
+                            }
+                            Err(s) => panic!("resume: {s:?}"),
+                        }
+                    };
+                }
+                other => panic!("the stream ended without UNAVAILABLE: {other:?}"),
+            }
+        }
+        quiet(&mut stream, Duration::from_millis(500)).await;
+        numbers
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_import_cut_mid_transaction_leaves_nothing() {
+        let proxy = FaultProxy::to_postgres().await;
+        let app = TestApp::spawn_with(Backend::Postgres, |s| {
+            s.database_url = proxy.url_through(&s.database_url);
+            s.load_snapshot = false;
+        })
+        .await;
+        let mut client = app.draws().await;
+        let before = proxy.bytes_to_target();
+        let import = tokio::spawn({
+            let mut client = client.clone();
+            async move {
+                client
+                    .import_feed(authorized(ImportFeedRequest {
+                        feed_json: snapshot(SNAPSHOT_2026),
+                    }))
+                    .await
+            }
+        });
+        // 435 rounds and their events are some hundreds of kilobytes: 30 KB in, the transaction is under way.
+        let deadline = Instant::now() + PATIENCE;
+        while proxy.bytes_to_target() < before + 30_000 {
+            assert!(
+                Instant::now() < deadline,
+                "the import never started writing"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        proxy.set(Mode::Cut);
+        let status = import
+            .await
+            .expect("join")
+            .expect_err("cut mid-transaction");
+        assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+
+        proxy.set(Mode::Pass);
+        let deadline = Instant::now() + PATIENCE;
+        let stats = loop {
+            match client
+                .get_draw_stats(GetDrawStatsRequest { filter: None })
+                .await
+            {
+                Ok(r) => break r.into_inner(),
+                Err(s) if s.code() == Code::Unavailable && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(s) => panic!("{s:?}"),
+            }
+        };
+        assert_eq!(stats.draw_count, 0, "nothing of the import was written");
+        let mut log = subscribe(&app, Some(0), None).await;
+        quiet(&mut log, Duration::from_millis(500)).await;
+    }
+}

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod auth;
 pub mod db;
+pub mod fault_proxy;
 pub mod feed_server;
 pub mod fixtures;
 pub mod ircc;
