@@ -68,8 +68,13 @@ fn selection_reasons(profile: &Profile, draw: &Draw, rules: &Rules) -> Vec<Reaso
     match &draw.round_type.selection {
         Selection::Category(c) => match rules.catalog.get(&c.id, c.version) {
             Some(version) => {
-                let result =
-                    eligibility::check_category(profile, version, date, &program_results, rules);
+                // Only the programs the round was open to count towards its federal-program requirement.
+                let open_to: Vec<_> = program_results
+                    .iter()
+                    .filter(|r| draw.eligible_programs.contains(&r.program))
+                    .cloned()
+                    .collect();
+                let result = eligibility::check_category(profile, version, date, &open_to, rules);
                 if !result.eligible {
                     reasons.push(Reason::new(
                         ReasonCode::CategoryMismatch,
@@ -298,5 +303,41 @@ mod tests {
         let not_in_pool = check(&late, &crafts_round(&rules, 450), &rules);
         assert_eq!(not_in_pool.outcome, Outcome::NotInvited);
         assert_eq!(not_in_pool.reasons[0].code, ReasonCode::NotInPool);
+    }
+
+    #[test]
+    fn a_category_round_counts_only_the_programs_it_was_open_to() {
+        let rules = Rules::builtin().expect("rules");
+        let p = nurse(&rules);
+        let healthcare = |programs: Option<Vec<crate::draw::Program>>| {
+            DrawDraft {
+                number: "441".into(),
+                held_at: Some(at("2027-03-04T14:00:00Z")),
+                kind: Some(RoundKind::Category),
+                category_id: "healthcare".into(),
+                invitations: 1000,
+                minimum_crs: 450,
+                eligible_programs: programs,
+                ..DrawDraft::default()
+            }
+            .complete(&rules.catalog)
+            .expect("a healthcare round")
+        };
+        assert_eq!(
+            check(&p, &healthcare(None), &rules).outcome,
+            Outcome::Invited
+        );
+        let trades_only = check(
+            &p,
+            &healthcare(Some(vec![crate::draw::Program::Fst])),
+            &rules,
+        );
+        assert_eq!(
+            trades_only.outcome,
+            Outcome::NotInvited,
+            "an FSW candidate in an FST-only round"
+        );
+        let codes: Vec<ReasonCode> = trades_only.reasons.iter().map(|r| r.code).collect();
+        assert!(codes.contains(&ReasonCode::NoFederalProgram), "{codes:?}");
     }
 }

@@ -214,6 +214,11 @@ impl DrawRecorder {
                     round_type = %describe(&d.round_type.selection),
                     "the catalogue of this release lacks the category version of a stored round: it is now uncatalogued"
                 );
+                // The type a feed import would give it, so that the next import does not change it again.
+                let read = self.names.round_type(&d.round_type.name, d.held_at.date_naive(), catalog);
+                if read.uncatalogued {
+                    d.round_type.selection = read.selection;
+                }
                 d.round_type.uncatalogued = true;
                 d
             })

@@ -126,10 +126,14 @@ fn read_round(
     let number = r.draw_number.trim();
     let round = if number.is_empty() {
         format!("#{} in the feed", index + 1)
-    } else if number.chars().count() > 12 {
-        // A long "number" is named by an excerpt and its place.
-        let head: String = number.chars().take(12).collect();
-        format!("{head}… (#{} in the feed)", index + 1)
+    } else if number.chars().count() > 12 || number.chars().any(char::is_control) {
+        // A long or garbled "number" is named by a readable excerpt and its place.
+        let head: String = number
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(12)
+            .collect();
+        format!("{head:?}… (#{} in the feed)", index + 1)
     } else {
         number.to_owned()
     };
@@ -243,12 +247,13 @@ fn held_at(text: &str, draw_date: NaiveDate) -> Result<DateTime<Utc>, String> {
         parse_timestamp(text, None)?
     } else {
         let distance = |t: &DateTime<Utc>| (t.date_naive() - draw_date).num_days().abs();
+        let same_year = parse_timestamp(text, Some(year));
         [year - 1, year + 1]
             .into_iter()
             .filter_map(|y| parse_timestamp(text, Some(y)).ok())
-            .chain(std::iter::once(parse_timestamp(text, Some(year))?))
+            .chain(same_year.clone().ok())
             .min_by_key(distance)
-            .ok_or_else(|| format!("{text:?} is not a timestamp"))?
+            .map_or(same_year, Ok)?
     };
     let gap = (at.date_naive() - draw_date).num_days().abs();
     if gap <= 1 {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use ee_domain::{Catalog, CategoryId, CategoryRef, Program, Selection};
 use regex::Regex;
 use serde::Deserialize;
@@ -14,8 +14,37 @@ struct NamesFile {
     #[serde(rename = "_comment", default)]
     _comment: String,
     general: Vec<String>,
-    programs: HashMap<String, Vec<String>>,
-    categories: HashMap<String, Vec<String>>,
+    #[serde(deserialize_with = "unique_keys")]
+    programs: Vec<(String, Vec<String>)>,
+    #[serde(deserialize_with = "unique_keys")]
+    categories: Vec<(String, Vec<String>)>,
+}
+
+/// A JSON object as its entries, refusing a key given twice (JSON readers keep the last silently).
+fn unique_keys<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<(String, Vec<String>)>, D::Error> {
+    struct Entries;
+    impl<'de> serde::de::Visitor<'de> for Entries {
+        type Value = Vec<(String, Vec<String>)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an object of lists of labels")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out: Vec<(String, Vec<String>)> = Vec::new();
+            while let Some((key, labels)) = map.next_entry::<String, Vec<String>>()? {
+                if out.iter().any(|(k, _)| *k == key) {
+                    return Err(serde::de::Error::custom(format!("{key:?} is given twice")));
+                }
+                out.push((key, labels));
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Entries)
 }
 
 #[derive(Debug, Clone)]
@@ -53,17 +82,24 @@ impl VersionLabel {
 static VERSION_SUFFIXES: LazyLock<[Regex; 3]> = LazyLock::new(|| {
     let re = |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("{p}: {e}"));
     [
-        re(r"(?i)^(?P<base>.*?)\s*\(\s*version\s*(?P<v>\d{1,3})\s*\)\s*$"),
+        re(r"(?i)^(?P<base>.*?)\s*\(\s*version\s*(?P<v>[0-9]{1,3})\s*\)\s*$"),
         re(
-            r"(?i)^(?P<base>.*?)[\s,]*\b\d{4}\s*[-\u{2010}-\u{2015}]\s*version\s*(?P<v>\d{1,3})\s*$",
+            r"(?i)^(?P<base>.*?)[\s,]*\b[0-9]{4}\s*[-\u{2010}-\u{2015}]\s*version\s*(?P<v>[0-9]{1,3})\s*$",
         ),
-        re(r"(?i)^(?P<base>.*?)\s*\(\s*\d{4}\s*[-\u{2010}-\u{2015}]\s*(?P<dated>\d{1,3})\s*\)\s*$"),
+        re(
+            r"(?i)^(?P<base>.*?)\s*\(\s*(?P<year>[0-9]{4})\s*[-\u{2010}-\u{2015}]\s*(?P<dated>[0-9]{1,3})\s*\)\s*$",
+        ),
     ]
 });
 
-/// What separates the programs of a list: commas, semicolons, "&" and "and".
+/// A parenthesised aside in a program list, such as an abbreviation.
+static PARENTHESES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\([^)]*\)").unwrap_or_else(|e| panic!("parentheses pattern: {e}"))
+});
+
+/// What separates the programs of a list: commas, semicolons, slashes, "&" and "and".
 static PROGRAM_LIST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\s*(?:[,;&]|\band\b)\s*")
+    Regex::new(r"(?i)\s*(?:[,;&/]|\band\b)\s*")
         .unwrap_or_else(|e| panic!("program list pattern: {e}"))
 });
 
@@ -129,6 +165,14 @@ fn reads_as_category(base: &str, version: VersionLabel) -> bool {
 }
 
 /// The label without its version suffix, and the version the suffix gives.
+/// The year of a dated suffix ("(2023-1)" is 2023).
+fn dated_year(label: &str) -> Option<i32> {
+    VERSION_SUFFIXES[2]
+        .captures(label)
+        .and_then(|c| c.name("year"))
+        .and_then(|y| y.as_str().parse().ok())
+}
+
 /// A version 0 or over 999 is no version a person would read: the suffix then stays part of the label.
 fn split_version(label: &str) -> (String, VersionLabel) {
     VERSION_SUFFIXES
@@ -185,11 +229,17 @@ impl RoundNames {
     pub fn from_json(json: &str, catalog: &Catalog) -> Result<Self, String> {
         let file: NamesFile = serde_json::from_str(json).map_err(|e| e.to_string())?;
         let mut labels = HashMap::new();
-        let mut add = |path: String, label: &str, target: Target| match labels
-            .insert(normalise(label), target)
-        {
-            Some(_) => Err(format!("{path}: the label {label:?} is listed twice")),
-            None => Ok(()),
+        let mut add = |path: String, label: &str, target: Target| {
+            if split_version(label).1 != VersionLabel::None {
+                return Err(format!(
+                    "{path}: the label {label:?} carries a version; list labels without it (versions are read \
+                     from the round's label)"
+                ));
+            }
+            match labels.insert(normalise(label), target) {
+                Some(_) => Err(format!("{path}: the label {label:?} is listed twice")),
+                None => Ok(()),
+            }
         };
         for l in &file.general {
             add("general".into(), l, Target::General)?;
@@ -220,6 +270,13 @@ impl RoundNames {
     /// reads as one, else General.
     pub fn round_type(&self, label: &str, date: NaiveDate, catalog: &Catalog) -> LabelledType {
         let (base, version) = split_version(label);
+        // "(2023-1)" is a list of 2023: a year far from the round's is not a version a person would read.
+        let (base, version) = match (version, dated_year(label)) {
+            (VersionLabel::Dated(_), Some(y)) if (y - date.year()).abs() > 1 => {
+                (label.to_owned(), VersionLabel::None)
+            }
+            other => (base, other.0),
+        };
         let derived = || match derived_category_id(&base, catalog) {
             Some(id) if reads_as_category(&base, version) => {
                 LabelledType::unknown(Selection::Category(CategoryRef {
@@ -277,7 +334,14 @@ impl RoundNames {
         let mut out = Vec::new();
         let mut unknown = Vec::new();
         for part in PROGRAM_LIST.split(text) {
+            // "Federal Skilled Worker Program (FSWP)", "the Canadian Experience Class": the name is what counts.
+            let part = PARENTHESES.replace_all(part, " ");
             let part = part.trim();
+            let part = part
+                .strip_prefix("the ")
+                .or_else(|| part.strip_prefix("The "))
+                .unwrap_or(part)
+                .trim();
             if part.is_empty() {
                 continue;
             }
@@ -288,6 +352,9 @@ impl RoundNames {
         }
         out.sort();
         out.dedup();
+        if out.is_empty() && unknown.is_empty() && !text.trim().is_empty() {
+            unknown.push(text.trim().to_owned());
+        }
         (out, unknown)
     }
 }
@@ -516,6 +583,13 @@ mod tests {
             )
         );
         assert_eq!(
+            n.programs(
+                "Federal Skilled Worker Program (FSWP), the Canadian Experience Class (CEC) / FSTP"
+            ),
+            (vec![Program::Cec, Program::Fsw, Program::Fst], vec![])
+        );
+        assert_eq!(n.programs(", and ;"), (vec![], vec![", and ;".to_owned()]));
+        assert_eq!(
             n.programs("Canadian Experience Class and Federal Skilled Astronaut Program"),
             (
                 vec![Program::Cec],
@@ -535,5 +609,11 @@ mod tests {
         let json = r#"{"general": [], "programs": {}, "categories": {"healthcare": ["Care"], "stem": ["care"]}}"#;
         let err = RoundNames::from_json(json, &c).expect_err("one label, two categories");
         assert!(err.contains("listed twice"), "{err}");
+        let json = r#"{"general": [], "programs": {}, "categories": {"transport": ["A"], "transport": ["B"]}}"#;
+        let err = RoundNames::from_json(json, &c).expect_err("a key given twice");
+        assert!(err.contains("given twice"), "{err}");
+        let json = r#"{"general": [], "programs": {}, "categories": {"healthcare": ["Healthcare occupations (Version 2)"]}}"#;
+        let err = RoundNames::from_json(json, &c).expect_err("a label with a version");
+        assert!(err.contains("carries a version"), "{err}");
     }
 }

@@ -15,31 +15,31 @@ static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
     let pattern = r"(?ix)^\s*
         (?:
             (?P<month>[a-z]+)\.?\s*
-            (?P<day>\d{1,2})(?P<ordinal>st|nd|rd|th)?SEP
-            (?:(?P<year>\d{4})SEP)?
+            (?P<day>[0-9]{1,2})(?P<ordinal>st|nd|rd|th)?SEP
+            (?:(?P<year>[0-9]{4})SEP)?
         |
-            (?P<day_first>\d{1,2})(?P<ordinal_first>st|nd|rd|th)?\s+
+            (?P<day_first>[0-9]{1,2})(?P<ordinal_first>st|nd|rd|th)?\s+
             (?P<month_second>[a-z]+)\.?SEP
-            (?:(?P<year_second>\d{4})SEP)?
+            (?:(?P<year_second>[0-9]{4})SEP)?
         |
-            (?P<iso_date>\d{4}[-/]\d{1,2}[-/]\d{1,2})(?:\s*t\s*|\s+)
+            (?P<iso_date>[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2})(?:\s*t\s*|\s+)
         )
         (?:at\s*)?
-        (?:(?P<iso>\d{4}-\d{2}-\d{2})\s+)?
-        (?P<hour>\d{1,2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d+)?)?)?
+        (?:(?P<iso>[0-9]{4}-[0-9]{2}-[0-9]{2})\s+)?
+        (?P<hour>[0-9]{1,2})(?::(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2})(?:\.[0-9]+)?)?)?
         \s*(?P<meridiem>am|pm|a\.m\.|p\.m\.)?
-        \s*(?P<zone>z|[ecmpan][sd]t|(?:utc|gmt)?\s*[+-]\d{1,2}(?::?\d{2})?|utc|gmt)?\s*$"
+        \s*(?P<zone>z|[ecmpan][sd]t|(?:utc|gmt)?\s*[+-][0-9]{1,2}(?::?[0-9]{2})?|utc|gmt)?\s*$"
         .replace("SEP", SEP);
     Regex::new(&pattern).unwrap_or_else(|e| panic!("timestamp pattern: {e}"))
 });
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     let pattern = r"(?ix)^\s*(?:
-            (?P<month>[a-z]+)\.?\s*(?P<day>\d{1,2})(?P<ordinal>st|nd|rd|th)?SEP(?P<year>\d{4})
+            (?P<month>[a-z]+)\.?\s*(?P<day>[0-9]{1,2})(?P<ordinal>st|nd|rd|th)?SEP(?P<year>[0-9]{4})
         |
-            (?P<day_first>\d{1,2})(?P<ordinal_first>st|nd|rd|th)?\s+(?P<month_second>[a-z]+)\.?SEP(?P<year_second>\d{4})
+            (?P<day_first>[0-9]{1,2})(?P<ordinal_first>st|nd|rd|th)?\s+(?P<month_second>[a-z]+)\.?SEP(?P<year_second>[0-9]{4})
         |
-            (?P<iso_date>\d{4}[-/]\d{1,2}[-/]\d{1,2})
+            (?P<iso_date>[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2})
         )\s*$"
         .replace("SEP", SEP);
     Regex::new(&pattern).unwrap_or_else(|e| panic!("date pattern: {e}"))
@@ -83,7 +83,11 @@ fn without_weekday(text: &str) -> (String, Option<Weekday>) {
 
 /// Minutes east of UTC of a zone written after a time; `None` for a zone this reader does not know.
 fn zone_offset_minutes(zone: &str) -> Option<i64> {
-    let zone = zone.to_ascii_lowercase().replace(' ', "");
+    let zone: String = zone
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
     let named = [
         ("utc", 0),
         ("gmt", 0),
@@ -105,11 +109,18 @@ fn zone_offset_minutes(zone: &str) -> Option<i64> {
         return Some(*minutes);
     }
     let numeric = zone.trim_start_matches("utc").trim_start_matches("gmt");
-    let sign = if numeric.starts_with('-') { -1 } else { 1 };
-    let (hours, minutes) = match numeric[1..].split_once(':') {
+    let (sign, digits) = match numeric.chars().next()? {
+        '+' => (1, &numeric[1..]),
+        '-' => (-1, &numeric[1..]),
+        _ => return None,
+    };
+    if !digits.chars().all(|c| c.is_ascii_digit() || c == ':') {
+        return None;
+    }
+    let (hours, minutes) = match digits.split_once(':') {
         Some((h, m)) => (h, m),
-        None if numeric.len() > 3 => numeric[1..].split_at(numeric.len() - 3),
-        None => (&numeric[1..], "0"),
+        None if digits.len() > 2 => digits.split_at(digits.len() - 2),
+        None => (digits, "0"),
     };
     let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
     (hours <= 14 && minutes < 60).then_some(sign * (hours * 60 + minutes))
@@ -350,6 +361,11 @@ mod tests {
             ("September 2, 2026 at 10:30 NDT", "2026-09-02 13:00:00"),
             ("September 2, 2026 at 10:00 UTC-4", "2026-09-02 14:00:00"),
             ("2026/09/02 14:00 UTC", "2026-09-02 14:00:00"),
+            ("September 2, 2026 at 10:00 UTC-0400", "2026-09-02 14:00:00"),
+            (
+                "September 2, 2026 at 18:00 UTC\u{2003}+4",
+                "2026-09-02 14:00:00",
+            ),
         ] {
             assert_eq!(ts(text), want, "{text:?}");
         }
@@ -375,6 +391,8 @@ mod tests {
             "March 1, 2027 at 0:30 PM UTC",
             "+262142-12-31 23:00 UTC",
             "0000-06-01T10:00:00Z",
+            "August 20, 2026 at 14:00 +\u{967}\u{968}",
+            "March 1, 2027 at 14:\u{663}\u{660} UTC",
             "9999-12-31T23:59:59-14:00",
             "2023-13-01T10:00:00Z",
             "Someday, June 3, 2023 at 10:00 UTC",
