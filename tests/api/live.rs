@@ -11,7 +11,9 @@ use ee_test_support::fixtures::{
     SNAPSHOT_2024, SNAPSHOT_2026, after_the_history, at, category, round, snapshot,
 };
 use ee_test_support::status::{expect_code, expect_invalid};
-use ee_test_support::streams::{PATIENCE, events, next_event, number, quiet, subscribe};
+use ee_test_support::streams::{
+    PATIENCE, events, next_event, number, quiet, subscribe, subscribe_stalled,
+};
 use ee_test_support::{Backend, FeedServer, TestApp, authorized, on_both_backends};
 use tokio_stream::StreamExt;
 use tonic::Code;
@@ -204,8 +206,9 @@ async fn subscriptions_end_with_unavailable_on_shutdown_even_if_one_never_reads(
         s.shutdown_timeout = Duration::from_secs(2);
     })
     .await;
-    // One subscriber never reads; the log it is sent is larger than a stream's flow-control window.
-    let _stalled = subscribe(&app, Some(0), None).await;
+    // One subscriber never reads; the log it is sent is far larger than its flow-control window, so the server's
+    // buffers for it are full when it stops.
+    let _stalled = subscribe_stalled(&app, Some(0), None).await;
     let mut reader = subscribe(&app, None, None).await;
     let mut client = app.draws().await;
     for feed in [SNAPSHOT_2024, SNAPSHOT_2026] {

@@ -8,4 +8,5 @@ mod history;
 mod live;
 mod python_client;
 mod server;
+mod shutdown;
 mod writes;

@@ -2,7 +2,7 @@
 
 mod auth;
 mod live;
-mod page_token;
+pub mod page_token;
 mod recorder;
 mod service;
 mod watcher;

@@ -1,4 +1,6 @@
 //! Opaque page tokens for `ListDraws`: where the next page starts, bound to the filter.
+//!
+//! Public so that the fuzz targets (`crates/fuzz`) can reach it; the service is its only caller.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -18,6 +20,8 @@ fn fingerprint(filter: &DrawFilter) -> u64 {
         })
 }
 
+/// The token for the page that starts after `key`, bound to `filter`: `p1:<fingerprint>:<seconds>:<number key>`,
+/// base64 (URL-safe, no padding).
 pub fn encode(filter: &DrawFilter, key: PageKey) -> String {
     let text = format!(
         "{VERSION}:{:016x}:{}:{}",
@@ -28,6 +32,9 @@ pub fn encode(filter: &DrawFilter, key: PageKey) -> String {
     URL_SAFE_NO_PAD.encode(text)
 }
 
+/// Where the page a token asks for starts: `None` for the empty token (the first page). A token that
+/// [`encode`] did not make for this same filter, or that names a position no round can have, is an
+/// `InvalidInput` on `page_token`; no token panics.
 pub fn decode(token: &str, filter: &DrawFilter) -> Result<Option<PageKey>, InvalidInput> {
     if token.is_empty() {
         return Ok(None);

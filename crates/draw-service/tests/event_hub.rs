@@ -1,58 +1,70 @@
 //! The event hub in process, under the server: what a black-box test cannot arrange, such as a subscriber that
-//! falls far behind a small broadcast buffer.
+//! falls far behind a small broadcast buffer, or one whose channel is full when the hub shuts down.
+
+use std::sync::Arc;
+
+use ee_domain::rules::Rules;
+use ee_draw_service::{DrawRecorder, EventHub, LiveConfig};
+use ee_ircc_feed::RoundNames;
+use ee_test_support::{Backend, TestDb};
+
+/// A hub over a new database, with the write path that wakes it.
+async fn hub(backend: Backend, config: LiveConfig) -> (TestDb, EventHub, DrawRecorder, Arc<Rules>) {
+    let db = TestDb::new(backend);
+    let store = ee_store::Store::connect(&db.url, 4).expect("store");
+    store.migrate().expect("migrate");
+    let rules = Arc::new(Rules::builtin().expect("rules"));
+    let names = Arc::new(RoundNames::builtin(&rules.catalog).expect("round names"));
+    let (hub, _tasks) = EventHub::start(store.clone(), config).await.expect("hub");
+    let recorder = DrawRecorder::new(store, rules.clone(), names).with_hub(hub.clone());
+    (db, hub, recorder, rules)
+}
+
+/// Records the general rounds numbered `numbers`.
+async fn record(recorder: &DrawRecorder, rules: &Rules, numbers: std::ops::Range<i32>) {
+    for n in numbers {
+        let draw = ee_domain::DrawDraft {
+            number: n.to_string(),
+            held_at: Some(
+                chrono::DateTime::from_timestamp(1_800_000_000 + i64::from(n) * 60, 0)
+                    .expect("time"),
+            ),
+            kind: Some(ee_domain::RoundKind::General),
+            invitations: 100,
+            minimum_crs: 450,
+            ..Default::default()
+        }
+        .complete(&rules.catalog)
+        .expect("valid");
+        recorder.record(draw).await.expect("record");
+    }
+}
 
 mod catch_up {
     use std::time::Duration;
 
-    use std::sync::Arc;
-
-    use ee_domain::rules::Rules;
-    use ee_draw_service::{DrawRecorder, EventHub, LiveConfig};
-    use ee_ircc_feed::RoundNames;
+    use ee_draw_service::LiveConfig;
     use ee_test_support::streams::PATIENCE;
-    use ee_test_support::{Backend, TestDb, on_both_backends};
+    use ee_test_support::{Backend, on_both_backends};
     use tokio_stream::StreamExt;
+
+    use super::{hub, record};
 
     /// A subscriber far behind a small broadcast buffer is caught up from the event log: every event, in order,
     /// once.
     async fn a_subscriber_that_falls_behind_is_caught_up_from_the_log(backend: Backend) {
-        let db = TestDb::new(backend);
-        let store = ee_store::Store::connect(&db.url, 4).expect("store");
-        store.migrate().expect("migrate");
-        let rules = Arc::new(Rules::builtin().expect("rules"));
-        let names = Arc::new(RoundNames::builtin(&rules.catalog).expect("round names"));
-        let (hub, _tasks) = EventHub::start(
-            store.clone(),
-            LiveConfig {
-                broadcast_capacity: 16,
-                subscriber_buffer: 1,
-                ..LiveConfig::default()
-            },
-        )
-        .await
-        .expect("hub");
-        let recorder = DrawRecorder::new(store, rules.clone(), names).with_hub(hub.clone());
+        let config = LiveConfig {
+            broadcast_capacity: 16,
+            subscriber_buffer: 1,
+            ..LiveConfig::default()
+        };
+        let (_db, hub, recorder, rules) = hub(backend, config).await;
         let mut stream = hub
             .subscribe(None, ee_domain::DrawFilter::default(), None)
             .await
             .expect("subscribe");
         // 300 events, 20 times the broadcast's capacity, while the subscriber reads nothing.
-        for n in 1000..1300 {
-            let draw = ee_domain::DrawDraft {
-                number: n.to_string(),
-                held_at: Some(
-                    chrono::DateTime::from_timestamp(1_800_000_000 + i64::from(n) * 60, 0)
-                        .expect("time"),
-                ),
-                kind: Some(ee_domain::RoundKind::General),
-                invitations: 100,
-                minimum_crs: 450,
-                ..Default::default()
-            }
-            .complete(&rules.catalog)
-            .expect("valid");
-            recorder.record(draw).await.expect("record");
-        }
+        record(&recorder, &rules, 1000..1300).await;
         let mut ids = Vec::new();
         let mut numbers = Vec::new();
         while numbers.len() < 300 {
@@ -79,4 +91,70 @@ mod catch_up {
     }
 
     on_both_backends!(a_subscriber_that_falls_behind_is_caught_up_from_the_log);
+}
+
+mod endings {
+    use std::time::Duration;
+
+    use ee_draw_service::LiveConfig;
+    use ee_test_support::streams::PATIENCE;
+    use ee_test_support::{Backend, on_both_backends};
+    use tokio_stream::StreamExt;
+
+    use super::{hub, record};
+
+    /// A subscriber whose channel is full when the hub shuts down still ends with UNAVAILABLE, naming the last
+    /// event it was sent: the ending does not wait for room in the channel, and what is buffered is dropped.
+    async fn a_full_subscriber_ends_with_unavailable_and_its_resume_point_on_shutdown(
+        backend: Backend,
+    ) {
+        let config = LiveConfig {
+            subscriber_buffer: 4,
+            ..LiveConfig::default()
+        };
+        let (_db, hub, recorder, rules) = hub(backend, config).await;
+        record(&recorder, &rules, 1000..1040).await;
+        let mut stream = hub
+            .subscribe(None, ee_domain::DrawFilter::default(), Some(0))
+            .await
+            .expect("subscribe");
+        let first = tokio::time::timeout(PATIENCE, stream.next())
+            .await
+            .expect("an event within the patience bound")
+            .expect("open")
+            .expect("an event")
+            .event
+            .expect("event");
+        // The forwarder refills the channel at once; nobody reads it.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        hub.shutdown();
+        // Time for the forwarder to see the shutdown; the stream is not polled meanwhile.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut last = first.event_id;
+        let mut after_shutdown = 0;
+        let status = loop {
+            match tokio::time::timeout(PATIENCE, stream.next())
+                .await
+                .expect("the end within the patience bound")
+            {
+                Some(Ok(message)) => {
+                    last = message.event.expect("event").event_id;
+                    after_shutdown += 1;
+                }
+                Some(Err(status)) => break status,
+                None => panic!("a normal end (OK) instead of UNAVAILABLE"),
+            }
+        };
+        assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+        assert!(
+            status
+                .message()
+                .contains(&format!("after_event_id {last} ")),
+            "{status:?}"
+        );
+        assert_eq!(after_shutdown, 0, "what was buffered is dropped");
+        assert!(stream.next().await.is_none(), "nothing after the status");
+    }
+
+    on_both_backends!(a_full_subscriber_ends_with_unavailable_and_its_resume_point_on_shutdown);
 }

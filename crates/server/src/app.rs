@@ -22,7 +22,7 @@ use crate::config::Settings;
 use crate::grpc::{self, READINESS};
 use crate::incoming::http2_connections;
 use crate::rules::{self, RuleData};
-use crate::shutdown::{Stopper, grace_expired};
+use crate::shutdown::{self, Stopper, grace_expired};
 use crate::tasks::{Readiness, Supervisor, watch_database};
 
 /// Opens the database and runs the migrations.
@@ -97,7 +97,8 @@ impl Application {
             };
             tasks.push(FeedWatcher::new(config, recorder.clone())?.spawn(stopping.clone()));
         }
-        let (health, health_service) = tonic_health::server::health_reporter();
+        let health = HealthReporter::new();
+        let health_service = shutdown::health_service(&health, stopping.clone());
         watch_tasks(&health, stopping, recorder.store(), &settings, tasks);
         let eligibility =
             EligibilityServiceImpl::new(recorder.store().clone(), recorder.rules().clone());

@@ -1,13 +1,19 @@
-//! Stopping: on a signal, readiness turns NOT_SERVING, live subscriptions end with UNAVAILABLE, background tasks
-//! stop, and calls in flight get the shutdown timeout before the server stops anyway.
+//! Stopping: on a signal, readiness turns NOT_SERVING, live subscriptions and health watches end with UNAVAILABLE,
+//! background tasks stop, and calls in flight get the shutdown timeout before the server stops anyway.
 
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use ee_draw_service::EventHub;
 use tokio::sync::watch;
+use tokio_stream::Stream;
+use tonic::{Request, Response, Status};
 use tonic_health::ServingStatus;
-use tonic_health::server::HealthReporter;
+use tonic_health::pb::health_server::{Health, HealthServer};
+use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
+use tonic_health::server::{HealthReporter, HealthService};
 
 use crate::grpc::READINESS;
 
@@ -28,9 +34,107 @@ impl Stopper {
                 .set_service_status(name, ServingStatus::NotServing)
                 .await;
         }
-        // Streams end with UNAVAILABLE so that subscribers resume elsewhere; the pump, listener and watcher stop.
+        // Streams end with UNAVAILABLE so that subscribers resume elsewhere; the pump, listener and watcher stop;
+        // health watches end, after the NOT_SERVING above.
         self.hub.shutdown();
         self.stop.send_replace(true);
+    }
+}
+
+/// `grpc.health.v1.Health` over `reporter`'s statuses, whose Watch streams send changes only and end once
+/// `stopping` turns true: the update already made (NOT_SERVING) goes out first, then UNAVAILABLE. Without this an
+/// open Watch would hold its connection, and so the server's exit, for the whole shutdown timeout. Check is
+/// answered as before.
+pub fn health_service(
+    reporter: &HealthReporter,
+    stopping: watch::Receiver<bool>,
+) -> HealthServer<StoppingHealth> {
+    HealthServer::new(StoppingHealth {
+        inner: HealthService::from_health_reporter(reporter.clone()),
+        stopping,
+    })
+}
+
+/// The health service of `tonic_health`, with Watch streams that end when the server stops.
+pub struct StoppingHealth {
+    inner: HealthService,
+    stopping: watch::Receiver<bool>,
+}
+
+const HEALTH_STOPPING: &str = "the server is shutting down; watch the health of another replica";
+
+#[tonic::async_trait]
+impl Health for StoppingHealth {
+    async fn check(
+        &self,
+        request: Request<HealthCheckRequest>,
+    ) -> Result<Response<HealthCheckResponse>, Status> {
+        self.inner.check(request).await
+    }
+
+    type WatchStream = UntilStopped<<HealthService as Health>::WatchStream>;
+
+    async fn watch(
+        &self,
+        request: Request<HealthCheckRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        let updates = self.inner.watch(request).await?.into_inner();
+        let mut stopping = self.stopping.clone();
+        Ok(Response::new(UntilStopped {
+            updates,
+            stopped: Some(Box::pin(async move {
+                // A dropped sender means the server is gone: stopped too.
+                let _ = stopping.wait_for(|s| *s).await;
+            })),
+            last: None,
+        }))
+    }
+}
+
+/// A stream of health updates (changes only) that ends with UNAVAILABLE once the server stops, after the updates
+/// already made.
+pub struct UntilStopped<S> {
+    updates: S,
+    /// `None` once the final status has been handed on.
+    stopped: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    /// The serving status last handed on.
+    last: Option<i32>,
+}
+
+impl<S> Stream for UntilStopped<S>
+where
+    S: Stream<Item = Result<HealthCheckResponse, Status>> + Unpin,
+{
+    type Item = Result<HealthCheckResponse, Status>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let Some(stopped) = this.stopped.as_mut() else {
+            return Poll::Ready(None);
+        };
+        while let Poll::Ready(update) = Pin::new(&mut this.updates).poll_next(cx) {
+            match update {
+                // The reporter announces a status again each time it is set (readiness is set by several
+                // watchers); a watcher hears of changes only.
+                Some(Ok(response)) if this.last == Some(response.status) => {}
+                Some(Ok(response)) => {
+                    this.last = Some(response.status);
+                    return Poll::Ready(Some(Ok(response)));
+                }
+                Some(Err(status)) => return Poll::Ready(Some(Err(status))),
+                None => {
+                    this.stopped = None;
+                    return Poll::Ready(None);
+                }
+            }
+        }
+        match stopped.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                this.stopped = None;
+                Poll::Ready(Some(Err(Status::unavailable(HEALTH_STOPPING))))
+            }
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 

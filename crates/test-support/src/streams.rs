@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use ee_proto::v1::{DrawEvent, DrawFilter, SubscribeDrawsRequest, SubscribeDrawsResponse};
 use tokio_stream::{Stream, StreamExt};
+use tonic::transport::Endpoint;
 use tonic::{Status, Streaming};
 
 use crate::app::TestApp;
@@ -29,6 +30,53 @@ pub async fn subscribe(
         .await
         .expect("SubscribeDraws")
         .into_inner()
+}
+
+/// The HTTP/2 stream window of [`subscribe_stalled`]: a few dozen events fill it.
+pub const SMALL_WINDOW: u32 = 16 * 1024;
+
+/// Like [`subscribe`], on a new connection whose client takes at most [`SMALL_WINDOW`] bytes of the stream
+/// before it is read (the default is 2 MiB, more than the whole history): left unread, it fills at once and the
+/// server's buffers for it fill behind it, as for a client that has stopped reading.
+pub async fn subscribe_stalled(
+    app: &TestApp,
+    after: Option<u64>,
+    filter: Option<DrawFilter>,
+) -> Streaming<SubscribeDrawsResponse> {
+    let channel = Endpoint::from_shared(app.endpoint())
+        .expect("endpoint")
+        .initial_stream_window_size(SMALL_WINDOW)
+        .initial_connection_window_size(SMALL_WINDOW.max(65_535))
+        .connect()
+        .await
+        .expect("connect to the test server");
+    ee_proto::v1::draw_service_client::DrawServiceClient::new(channel)
+        .subscribe_draws(SubscribeDrawsRequest {
+            after_event_id: after,
+            filter,
+        })
+        .await
+        .expect("SubscribeDraws")
+        .into_inner()
+}
+
+/// Every event until the stream ends, and the status it ends with (`None`: a normal end, OK). Each item must
+/// arrive within [`PATIENCE`].
+pub async fn until_end<S>(stream: &mut S) -> (Vec<DrawEvent>, Option<Status>)
+where
+    S: Stream<Item = Result<SubscribeDrawsResponse, Status>> + Unpin,
+{
+    let mut got = Vec::new();
+    loop {
+        let item = tokio::time::timeout(PATIENCE, stream.next())
+            .await
+            .expect("an event or the end within the patience bound");
+        match item {
+            None => return (got, None),
+            Some(Err(status)) => return (got, Some(status)),
+            Some(Ok(message)) => got.push(message.event.expect("event set")),
+        }
+    }
 }
 
 /// The next event, which must arrive within [`PATIENCE`].
