@@ -23,7 +23,7 @@ pub use draw::{
     PUBLISHED_CRS_RANGES, PoolDistribution, Program, RoundKind, RoundType, Selection,
 };
 pub use error::{FieldViolation, InvalidInput};
-pub use error_code::{ErrorCode, ServiceError, error_chain};
+pub use error_code::{ErrorCode, ServiceError, error_chain, panic_message};
 pub use event::{DrawChange, DrawEvent};
 pub use filter::DrawFilter;
 pub use reason::{Reason, ReasonCode};

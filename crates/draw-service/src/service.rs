@@ -1,7 +1,6 @@
 //! `expressentry.v1.DrawService` over the store (reads) and the [`DrawRecorder`] (writes).
 
 use std::pin::Pin;
-use std::sync::Arc;
 
 use ee_domain::rules::Rules;
 use ee_domain::{DrawFilter, DrawNumber, StatsReport};
@@ -30,8 +29,6 @@ pub const MAX_PAGE_SIZE: usize = 500;
 /// The gRPC DrawService. Cheap to clone.
 #[derive(Clone)]
 pub struct DrawServiceImpl {
-    store: Store,
-    rules: Arc<Rules>,
     recorder: DrawRecorder,
     auth: Authorizer,
     hub: EventHub,
@@ -41,12 +38,18 @@ impl DrawServiceImpl {
     /// Reads come from the recorder's store; writes go through the recorder, which must wake `hub`.
     pub fn new(recorder: DrawRecorder, auth: Authorizer, hub: EventHub) -> Self {
         Self {
-            store: recorder.store().clone(),
-            rules: recorder.rules().clone(),
             recorder,
             auth,
             hub,
         }
+    }
+
+    fn store(&self) -> &Store {
+        self.recorder.store()
+    }
+
+    fn rules(&self) -> &Rules {
+        self.recorder.rules()
     }
 
     pub fn into_server(self) -> DrawServiceServer<Self> {
@@ -60,12 +63,12 @@ impl DrawServiceImpl {
     async fn filter(&self, f: Option<&ee_proto::v1::DrawFilter>) -> Result<DrawFilter, ApiError> {
         let filter = convert::draw_filter(f).map_err(|e| e.within("filter"))?;
         if let Some(id) = filter.category.clone()
-            && !self.rules.catalog.contains(&id)
+            && !self.rules().catalog.contains(&id)
             && !id.as_str().contains('-')
         {
             let stored = id.clone();
-            if !self.store.run(move |s| s.has_category(&stored)).await? {
-                let known: Vec<&str> = self.rules.catalog.ids().map(|i| i.as_str()).collect();
+            if !self.store().run(move |s| s.has_category(&stored)).await? {
+                let known: Vec<&str> = self.rules().catalog.ids().map(|i| i.as_str()).collect();
                 return Err(ApiError::invalid(
                     "filter.category_id",
                     format!(
@@ -84,7 +87,7 @@ impl DrawServiceImpl {
     async fn get_draw(&self, req: GetDrawRequest) -> Result<GetDrawResponse, ApiError> {
         let number = DrawNumber::parse(&req.number).map_err(|e| ApiError::invalid("number", e))?;
         let draw = self
-            .store
+            .store()
             .run(move |s| s.get(&number))
             .await?
             .ok_or_else(|| ApiError::NotFound(format!("there is no round {number}")))?;
@@ -101,7 +104,7 @@ impl DrawServiceImpl {
         let after = page_token::decode(&req.page_token, &filter)?;
         let (mut draws, total) = {
             let filter = filter.clone();
-            self.store
+            self.store()
                 .run(move |s| Ok((s.list(&filter, after, page_size + 1)?, s.count(&filter)?)))
                 .await?
         };
@@ -127,7 +130,7 @@ impl DrawServiceImpl {
     ) -> Result<GetLatestDrawResponse, ApiError> {
         let filter = self.filter(req.filter.as_ref()).await?;
         let draw = self
-            .store
+            .store()
             .run(move |s| s.list(&filter, None, 1))
             .await?
             .pop()
@@ -142,10 +145,10 @@ impl DrawServiceImpl {
         req: GetDrawStatsRequest,
     ) -> Result<GetDrawStatsResponse, ApiError> {
         let filter = self.filter(req.filter.as_ref()).await?;
-        let draws = self.store.run(move |s| s.all(&filter)).await?;
+        let draws = self.store().run(move |s| s.all(&filter)).await?;
         Ok(convert::stats_response(
             &StatsReport::over(&draws),
-            &self.rules.catalog,
+            &self.rules().catalog,
         ))
     }
 
@@ -159,7 +162,7 @@ impl DrawServiceImpl {
             .draw
             .ok_or_else(|| ApiError::invalid("draw", "is required"))?;
         let draw =
-            convert::draw_from_wire(&wire, &self.rules.catalog).map_err(|e| e.within("draw"))?;
+            convert::draw_from_wire(&wire, &self.rules().catalog).map_err(|e| e.within("draw"))?;
         let applied = self.recorder.record(draw.clone()).await?;
         Ok(RecordDrawResponse {
             draw: Some(convert::draw(&draw)),

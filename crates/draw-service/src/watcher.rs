@@ -7,7 +7,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
-use ee_domain::{ErrorCode, ServiceError, error_chain};
+use ee_domain::{ErrorCode, ServiceError, error_chain, panic_message};
 use ee_store::StoreError;
 use futures::FutureExt;
 use tokio::sync::watch;
@@ -108,11 +108,7 @@ impl FeedWatcher {
                 // A bug met by one feed must not end the watching: the poll fails, and the next one runs.
                 let outcome = AssertUnwindSafe(self.poll()).catch_unwind().await;
                 let outcome = outcome.unwrap_or_else(|panic| {
-                    let message = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
+                    let message = panic_message(&*panic);
                     tracing::error!(panic = %message, "polling IRCC's feed panicked; this is a bug");
                     Err(WatcherError::Panicked(message))
                 });

@@ -44,7 +44,7 @@ mod catch_up {
     use std::time::Duration;
 
     use ee_draw_service::LiveConfig;
-    use ee_test_support::streams::PATIENCE;
+    use ee_test_support::streams::next_event;
     use ee_test_support::{Backend, on_both_backends};
     use tokio_stream::StreamExt;
 
@@ -68,13 +68,7 @@ mod catch_up {
         let mut ids = Vec::new();
         let mut numbers = Vec::new();
         while numbers.len() < 300 {
-            let e = tokio::time::timeout(PATIENCE, stream.next())
-                .await
-                .expect("an event within the patience bound")
-                .expect("open")
-                .expect("an event")
-                .event
-                .expect("event");
+            let e = next_event(&mut stream).await;
             ids.push(e.event_id);
             numbers.push(e.draw.expect("draw").number);
         }
@@ -97,7 +91,7 @@ mod endings {
     use std::time::Duration;
 
     use ee_draw_service::LiveConfig;
-    use ee_test_support::streams::PATIENCE;
+    use ee_test_support::streams::{PATIENCE, next_event};
     use ee_test_support::{Backend, on_both_backends};
     use tokio_stream::StreamExt;
 
@@ -118,13 +112,7 @@ mod endings {
             .subscribe(None, ee_domain::DrawFilter::default(), Some(0))
             .await
             .expect("subscribe");
-        let first = tokio::time::timeout(PATIENCE, stream.next())
-            .await
-            .expect("an event within the patience bound")
-            .expect("open")
-            .expect("an event")
-            .event
-            .expect("event");
+        let first = next_event(&mut stream).await;
         // The forwarder refills the channel at once; nobody reads it.
         tokio::time::sleep(Duration::from_millis(300)).await;
         hub.shutdown();

@@ -98,13 +98,10 @@ impl Supervisor {
             let cause = match outcome {
                 Ok(()) => "it returned before shutdown".to_owned(),
                 Err(e) if e.is_panic() => {
-                    let payload = e.into_panic();
-                    let message = payload
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| payload.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "a panic".to_owned());
-                    format!("it panicked: {message}")
+                    format!(
+                        "it panicked: {}",
+                        ee_domain::panic_message(&*e.into_panic())
+                    )
                 }
                 Err(e) => format!("it was cancelled: {e}"),
             };

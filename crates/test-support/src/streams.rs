@@ -21,8 +21,15 @@ pub async fn subscribe(
     after: Option<u64>,
     filter: Option<DrawFilter>,
 ) -> Streaming<SubscribeDrawsResponse> {
-    app.draws()
-        .await
+    open(app.draws().await, after, filter).await
+}
+
+async fn open(
+    mut client: ee_proto::v1::draw_service_client::DrawServiceClient<tonic::transport::Channel>,
+    after: Option<u64>,
+    filter: Option<DrawFilter>,
+) -> Streaming<SubscribeDrawsResponse> {
+    client
         .subscribe_draws(SubscribeDrawsRequest {
             after_event_id: after,
             filter,
@@ -50,14 +57,12 @@ pub async fn subscribe_stalled(
         .connect()
         .await
         .expect("connect to the test server");
-    ee_proto::v1::draw_service_client::DrawServiceClient::new(channel)
-        .subscribe_draws(SubscribeDrawsRequest {
-            after_event_id: after,
-            filter,
-        })
-        .await
-        .expect("SubscribeDraws")
-        .into_inner()
+    open(
+        ee_proto::v1::draw_service_client::DrawServiceClient::new(channel),
+        after,
+        filter,
+    )
+    .await
 }
 
 /// Every event until the stream ends, and the status it ends with (`None`: a normal end, OK). Each item must
