@@ -1,6 +1,7 @@
 //! Black-box tests: a real server on loopback, called over real gRPC, on SQLite and (when EE_TEST_POSTGRES_URL is
 //! set at build time) on PostgreSQL.
 
+mod calls;
 mod eligibility;
 mod faults;
 mod feeds;

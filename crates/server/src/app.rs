@@ -18,11 +18,12 @@ use tonic::service::Routes;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
+use crate::calls::CallTracker;
 use crate::config::Settings;
 use crate::grpc::{self, READINESS};
 use crate::incoming::http2_connections;
 use crate::rules::{self, RuleData};
-use crate::shutdown::{self, Stopper, grace_expired};
+use crate::shutdown::{self, Stopper, drained};
 use crate::tasks::{Readiness, Supervisor, watch_database};
 
 /// Opens the database and runs the migrations.
@@ -103,7 +104,7 @@ impl Application {
         let eligibility =
             EligibilityServiceImpl::new(recorder.store().clone(), recorder.rules().clone());
         let draws = DrawServiceImpl::new(recorder, auth, hub.clone());
-        let routes = grpc::routes(health_service, draws, eligibility)?;
+        let routes = grpc::routes(&settings, health_service, draws, eligibility)?;
         for name in ["", READINESS[0], READINESS[1]] {
             health
                 .set_service_status(name, ServingStatus::Serving)
@@ -123,8 +124,9 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes; then readiness turns not serving, calls in flight get
-    /// `shutdown_timeout` to finish, and the server stops.
+    /// Serves until `shutdown` completes; then readiness turns not serving, streams end with UNAVAILABLE, unary
+    /// calls in flight get `shutdown_timeout` to finish, streams `stream_drain_timeout` to deliver their status, and
+    /// the server stops.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -132,8 +134,14 @@ impl Application {
         let addr = self.listener.local_addr()?;
         let incoming = http2_connections(self.listener, self.settings.handshake_timeout);
         let mut served_until = self.stop.subscribe();
-        let grace = grace_expired(self.stop.subscribe(), self.settings.shutdown_timeout);
-        let server = grpc::server(&self.settings)
+        let calls = CallTracker::new();
+        let drained = drained(
+            self.stop.subscribe(),
+            calls.clone(),
+            self.settings.shutdown_timeout,
+            self.settings.stream_drain_timeout,
+        );
+        let server = grpc::server(&self.settings, calls)
             .add_routes(self.routes)
             .serve_with_incoming_shutdown(incoming, async move {
                 let _ = served_until.wait_for(|stopped| *stopped).await;
@@ -147,9 +155,9 @@ impl Application {
         tracing::info!(%addr, "serving gRPC");
         tokio::select! {
             result = server => result?,
-            () = grace => {
-                tracing::warn!(timeout = ?self.settings.shutdown_timeout, "calls still in flight after the shutdown timeout; stopping anyway");
-            }
+            // Connections that are still open (a subscriber that stopped reading, a call past the timeout) are
+            // closed with the server.
+            () = drained => {}
         }
         tracing::info!("stopped");
         Ok(())

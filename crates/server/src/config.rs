@@ -145,11 +145,47 @@ pub struct Settings {
     #[arg(long, global = true, env = "EE_MAX_CONNECTION_AGE", default_value = "300", value_parser = parse_seconds)]
     pub max_connection_age: Duration,
 
+    /// Seconds a client connection may stay open past its maximum age for the calls on it to finish.
+    #[arg(long, global = true, env = "EE_MAX_CONNECTION_AGE_GRACE", default_value = "30", value_parser = parse_seconds)]
+    pub max_connection_age_grace: Duration,
+
+    /// Seconds between HTTP/2 pings on an idle connection, so that dead peers and half-open connections are found
+    /// (0: no pings).
+    #[arg(long, global = true, env = "EE_HTTP2_KEEPALIVE_INTERVAL", default_value = "30", value_parser = parse_seconds)]
+    pub http2_keepalive_interval: Duration,
+
+    /// Seconds to wait for the answer to a ping before the connection is closed.
+    #[arg(long, global = true, env = "EE_HTTP2_KEEPALIVE_TIMEOUT", default_value = "10", value_parser = parse_seconds)]
+    pub http2_keepalive_timeout: Duration,
+
+    /// Seconds a unary call may take before it answers DEADLINE_EXCEEDED (0: no limit from the server; a client's
+    /// own deadline still applies). Streams have no deadline.
+    #[arg(long, global = true, env = "EE_CALL_TIMEOUT", default_value = "30", value_parser = parse_seconds)]
+    pub call_timeout: Duration,
+
+    /// Largest request message accepted, in bytes; a larger one is RESOURCE_EXHAUSTED. IRCC's whole feed is
+    /// about 700 kB.
+    #[arg(
+        long,
+        global = true,
+        env = "EE_MAX_REQUEST_BYTES",
+        default_value_t = 4 * 1024 * 1024,
+        value_parser = clap::value_parser!(u32).range(1024..=(256 * 1024 * 1024))
+    )]
+    pub max_request_bytes: u32,
+
+    /// Seconds a subscription ended by shutdown has to deliver its UNAVAILABLE status before its connection is
+    /// closed: shutdown waits for unary calls in flight (up to --shutdown-timeout), then this long, not for streams
+    /// whose client stopped reading.
+    #[arg(long, global = true, env = "EE_STREAM_DRAIN_TIMEOUT", default_value = "0.5", value_parser = parse_seconds)]
+    pub stream_drain_timeout: Duration,
+
     /// Seconds a new connection has to open HTTP/2 before it is closed (so that silent connections do not pile up).
     #[arg(long, global = true, env = "EE_HANDSHAKE_TIMEOUT", default_value = "5", value_parser = parse_seconds)]
     pub handshake_timeout: Duration,
 
-    /// On SIGTERM or SIGINT, wait at most this many seconds for calls in flight before exiting.
+    /// On SIGTERM or SIGINT, wait at most this many seconds for unary calls in flight before exiting (streams are
+    /// ended at once with UNAVAILABLE and are not waited for).
     #[arg(long, global = true, env = "EE_SHUTDOWN_TIMEOUT", default_value = "10", value_parser = parse_seconds)]
     pub shutdown_timeout: Duration,
 

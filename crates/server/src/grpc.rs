@@ -1,14 +1,14 @@
 //! The gRPC server: its transport settings and the services it serves (health, reflection, DrawService,
 //! EligibilityService). Layers that apply to every call (TLS, metrics) belong here.
 
-use std::time::Duration;
-
 use ee_draw_service::DrawServiceImpl;
 use ee_eligibility_service::EligibilityServiceImpl;
 use tonic::service::Routes;
 use tonic::transport::Server;
 use tonic_health::pb::health_server::{Health, HealthServer};
+use tower::layer::util::{Identity, Stack};
 
+use crate::calls::{CallTracker, CallsLayer};
 use crate::config::Settings;
 
 /// The services whose readiness is reported by name.
@@ -17,8 +17,8 @@ pub const READINESS: [&str; 2] = [
     ee_proto::ELIGIBILITY_SERVICE_NAME,
 ];
 
-/// A server builder with this deployment's transport settings.
-pub fn server(settings: &Settings) -> Server {
+/// A server builder with this deployment's transport settings and the layers every call goes through.
+pub fn server(settings: &Settings, calls: CallTracker) -> Server<Stack<CallsLayer, Identity>> {
     // Room for the subscriptions allowed on a connection, plus unary calls beside them.
     let streams_per_connection = u32::try_from(
         settings
@@ -26,30 +26,43 @@ pub fn server(settings: &Settings) -> Server {
             .saturating_add(100),
     )
     .unwrap_or(u32::MAX);
+    let keepalive =
+        (!settings.http2_keepalive_interval.is_zero()).then_some(settings.http2_keepalive_interval);
     let mut builder = Server::builder()
-        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .http2_keepalive_interval(keepalive)
+        .http2_keepalive_timeout(Some(settings.http2_keepalive_timeout))
         .max_concurrent_streams(streams_per_connection);
     if !settings.max_connection_age.is_zero() {
         builder = builder
             .max_connection_age(settings.max_connection_age)
-            .max_connection_age_grace(Duration::from_secs(30));
+            .max_connection_age_grace(settings.max_connection_age_grace);
     }
-    builder
+    builder.layer(CallsLayer::new(
+        calls,
+        settings.call_timeout,
+        settings.max_request_bytes as usize,
+    ))
 }
 
 /// Every service served.
 pub fn routes(
+    settings: &Settings,
     health: HealthServer<impl Health>,
     draws: DrawServiceImpl,
     eligibility: EligibilityServiceImpl,
 ) -> anyhow::Result<Routes> {
+    let max_request = settings.max_request_bytes as usize;
     let mut routes = Routes::builder();
     routes
         .add_service(health)
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?)
-        .add_service(draws.into_server())
-        .add_service(eligibility.into_server());
+        .add_service(draws.into_server().max_decoding_message_size(max_request))
+        .add_service(
+            eligibility
+                .into_server()
+                .max_decoding_message_size(max_request),
+        );
     Ok(routes.routes())
 }
 

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod app;
+pub mod calls;
 pub mod config;
 pub mod grpc;
 pub mod incoming;

@@ -1,5 +1,6 @@
 //! Stopping: on a signal, readiness turns NOT_SERVING, live subscriptions and health watches end with UNAVAILABLE,
-//! background tasks stop, and calls in flight get the shutdown timeout before the server stops anyway.
+//! background tasks stop, unary calls in flight get the shutdown timeout, and then the server stops, closing the
+//! connections of streams whose clients stopped reading.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,6 +16,7 @@ use tonic_health::pb::health_server::{Health, HealthServer};
 use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 use tonic_health::server::{HealthReporter, HealthService};
 
+use crate::calls::CallTracker;
 use crate::grpc::READINESS;
 
 /// Tells every part of the server to stop.
@@ -138,10 +140,24 @@ where
     }
 }
 
-/// Completes `grace` after `stop` turns true: the bound on calls in flight.
-pub async fn grace_expired(mut stop: watch::Receiver<bool>, grace: Duration) {
+/// Completes once the server may close its connections: after `stop` turns true, when no unary call is in flight
+/// (at most `grace` later), and then `stream_drain` more, for the streams ended at shutdown to deliver their
+/// UNAVAILABLE. Streams are not waited for: a client that stopped reading could otherwise hold the exit.
+pub async fn drained(
+    mut stop: watch::Receiver<bool>,
+    calls: CallTracker,
+    grace: Duration,
+    stream_drain: Duration,
+) {
     let _ = stop.wait_for(|s| *s).await;
-    tokio::time::sleep(grace).await;
+    if tokio::time::timeout(grace, calls.idle()).await.is_err() {
+        tracing::warn!(
+            timeout = ?grace,
+            in_flight = calls.in_flight(),
+            "calls still in flight after the shutdown timeout; stopping anyway"
+        );
+    }
+    tokio::time::sleep(stream_drain).await;
 }
 
 /// Completes on SIGINT or SIGTERM.
