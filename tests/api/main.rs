@@ -8,6 +8,7 @@ mod feeds;
 mod history;
 mod live;
 mod python_client;
+mod read_model;
 mod server;
 mod shutdown;
 mod writes;

@@ -5,7 +5,8 @@
 //! - server memory per stalled subscriber: 2,000 streams replaying the whole log from event 0 and never read, and
 //!   the memory once they have ended;
 //! - the time from SIGTERM to the server's exit with 2,000 streams open (some stalled) and a health watch;
-//! - replica-to-replica delivery through PostgreSQL (two server processes on one database), p50 and p99.
+//! - replica-to-replica delivery through PostgreSQL (two server processes on one database), p50 and p99;
+//! - with `soak` named (it is not in the default run): the soak of `live/soak.rs`, `EE_SOAK_SECONDS` long.
 //!
 //! Run: `cargo bench -p ee-tests --bench live` (`-- stalled shutdown` for only the measurements whose names contain
 //! those words); PostgreSQL figures when EE_TEST_POSTGRES_URL is set. The servers
@@ -29,12 +30,15 @@ use tonic::{Code, Streaming};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 
+#[path = "live/soak.rs"]
+mod soak;
+
 const CONNECTIONS: usize = 100;
 const ROUNDS: usize = 30;
-/// Streams that replay the log and are never read, and the connections they share: 100 on each, so that the
-/// client's flow-control windows (2 MiB a stream, 5 MiB a connection) fill long before the log is sent.
+/// Streams that replay the log and are never read, 100 on each connection, so that the client's flow-control
+/// windows (2 MiB a stream, 5 MiB a connection) fill long before the log is sent.
 const STALLED: usize = 2_000;
-const STALLED_CONNECTIONS: usize = 20;
+const STALLED_PER_CONNECTION: usize = 100;
 
 /// A server in a child process.
 struct ServerProcess {
@@ -278,13 +282,14 @@ async fn settled_rss_kib(server: &ServerProcess) -> u64 {
 
 /// Twice over, so that memory the allocator keeps for reuse is told apart from memory that is never freed: a leak
 /// grows with each round, kept memory is taken again by the next.
-async fn stalled_memory(backend: Backend) {
+async fn stalled_memory(backend: Backend, n: usize) {
+    let connections = n.div_ceil(STALLED_PER_CONNECTION);
     let db = TestDb::new(backend);
     let server = ServerProcess::start(&db.url);
     let before = settled_rss_kib(&server).await;
     let mut figures = Vec::new();
     for _ in 0..2 {
-        let streams = stalled_replays(&server.endpoint, STALLED, STALLED_CONNECTIONS).await;
+        let streams = stalled_replays(&server.endpoint, n, connections).await;
         let during = settled_rss_kib(&server).await;
         drop(streams);
         let after = settled_rss_kib(&server).await;
@@ -297,8 +302,8 @@ async fn stalled_memory(backend: Backend) {
         unreachable!("two rounds")
     };
     println!(
-        "{backend:?}, {STALLED} streams replaying the log from event 0, never read, over {STALLED_CONNECTIONS} connections: server memory {before} KiB -> {during} KiB, {:.1} KiB per stream; {after} KiB once they ended; a second round: {again} KiB, then {after_again} KiB; {idle} KiB once the idle blocking threads have exited",
-        during.saturating_sub(before) as f64 / STALLED as f64,
+        "{backend:?}, {n} streams replaying the log from event 0, never read, over {connections} connections: server memory {before} KiB -> {during} KiB, {:.1} KiB per stream; {after} KiB once they ended; a second round: {again} KiB, then {after_again} KiB; {idle} KiB once the idle blocking threads have exited",
+        during.saturating_sub(before) as f64 / n as f64,
     );
 }
 
@@ -446,7 +451,8 @@ fn main() {
                 }
             }
             if wanted("stalled_memory") {
-                stalled_memory(backend).await;
+                stalled_memory(backend, STALLED).await;
+                stalled_memory(backend, 10 * STALLED).await;
             }
             if wanted("shutdown_time") {
                 shutdown_time(backend, 0).await;
@@ -455,6 +461,16 @@ fn main() {
         }
         if postgres && wanted("replica_to_replica") {
             replica_to_replica().await;
+        }
+        if only.contains(&"soak") {
+            let seconds = std::env::var("EE_SOAK_SECONDS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(180);
+            soak::soak(Backend::Sqlite, seconds).await;
+            if postgres {
+                soak::soak(Backend::Postgres, seconds).await;
+            }
         }
     });
 }

@@ -3,6 +3,7 @@
 mod auth;
 mod live;
 pub mod page_token;
+pub mod read_model;
 mod recorder;
 mod service;
 mod watcher;
@@ -10,6 +11,7 @@ mod watcher;
 pub use auth::{Authorizer, OperatorToken};
 pub use ee_proto::v1::draw_service_server::DrawServiceServer;
 pub use live::{EventHub, LiveConfig};
+pub use read_model::{ReadModel, Snapshot};
 pub use recorder::{DrawRecorder, FeedImport, RecordError, last_occurrence_wins};
 pub use service::{DEFAULT_PAGE_SIZE, DrawServiceImpl, MAX_PAGE_SIZE};
 pub use watcher::{FeedWatchConfig, FeedWatcher, PollOutcome, WatcherError};

@@ -46,6 +46,7 @@ use tokio_stream::Stream;
 use tonic::Status;
 
 use crate::BackgroundTask;
+use crate::read_model::ReadModel;
 
 /// Limits and timings of live subscriptions.
 #[derive(Debug, Clone)]
@@ -86,6 +87,8 @@ const READ_BATCH: usize = 500;
 struct Inner {
     store: Store,
     config: LiveConfig,
+    /// The history in memory, kept current by the pump before it broadcasts.
+    model: ReadModel,
     tx: broadcast::Sender<Arc<LiveEvent>>,
     /// The id of the last event broadcast.
     published: AtomicU64,
@@ -108,18 +111,20 @@ fn message(event: &DrawEvent) -> SubscribeDrawsResponse {
 }
 
 impl EventHub {
-    /// Starts the pump (and, on PostgreSQL, the listener) from the latest event logged now. The tasks returned run
-    /// until [`EventHub::shutdown`].
+    /// Loads the history into memory and starts the pump (and, on PostgreSQL, the listener) from the latest event
+    /// logged now. The tasks returned run until [`EventHub::shutdown`].
     pub async fn start(
         store: Store,
         config: LiveConfig,
     ) -> Result<(Self, Vec<BackgroundTask>), StoreError> {
-        let latest = store.run(|s| s.latest_event_id()).await?;
+        let model = ReadModel::load(&store).await?;
+        let latest = model.event_id();
         let (tx, _) = broadcast::channel(config.broadcast_capacity.max(16));
         let (stop, _) = watch::channel(false);
         let inner = Arc::new(Inner {
             store,
             config,
+            model,
             tx,
             published: AtomicU64::new(latest),
             wake: Notify::new(),
@@ -152,6 +157,21 @@ impl EventHub {
     pub fn announce(&self, applied: &Applied) {
         if !applied.events.is_empty() {
             self.inner.wake.notify_one();
+        }
+    }
+
+    /// The history in memory.
+    pub fn model(&self) -> &ReadModel {
+        &self.inner.model
+    }
+
+    /// Completes once this process's history in memory shows the event `id`, or the server stops (the pump that
+    /// would apply it has stopped then).
+    pub async fn shows(&self, id: u64) {
+        let mut stop = self.inner.stop.subscribe();
+        tokio::select! {
+            () = self.inner.model.shows(id) => {}
+            _ = stop.wait_for(|s| *s) => {}
         }
     }
 
@@ -227,6 +247,8 @@ async fn pump(inner: Arc<Inner>) {
                 }
             };
             let full = batch.len() == READ_BATCH;
+            // The history in memory first: a subscriber that hears of a round finds it with GetDraw.
+            inner.model.apply(&batch);
             for event in batch {
                 let id = event.id;
                 let message = message(&event);

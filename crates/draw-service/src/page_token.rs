@@ -5,8 +5,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike};
+use ee_domain::SortKey as PageKey;
 use ee_domain::{DrawFilter, InvalidInput};
-use ee_store::PageKey;
 
 const VERSION: &str = "p1";
 

@@ -122,6 +122,10 @@ impl DrawRecorder {
             .await?;
         if let Some(hub) = &self.hub {
             hub.announce(&applied);
+            // Read-your-writes: the write returns once this replica's history in memory shows it.
+            if let Some(last) = applied.events.last() {
+                hub.shows(last.id).await;
+            }
         }
         let changed = applied
             .created

@@ -1,9 +1,10 @@
-//! `expressentry.v1.DrawService` over the store (reads) and the [`DrawRecorder`] (writes).
+//! `expressentry.v1.DrawService` over the history in memory (reads, [`crate::ReadModel`]) and the [`DrawRecorder`]
+//! (writes).
 
 use std::pin::Pin;
 
 use ee_domain::rules::Rules;
-use ee_domain::{DrawFilter, DrawNumber, StatsReport};
+use ee_domain::{DrawFilter, DrawNumber, SortKey};
 use ee_proto::convert;
 use ee_proto::error::ApiError;
 use ee_proto::v1::draw_service_server::{DrawService, DrawServiceServer};
@@ -13,13 +14,13 @@ use ee_proto::v1::{
     ListDrawsRequest, ListDrawsResponse, RecordDrawRequest, RecordDrawResponse,
     SubscribeDrawsRequest, SubscribeDrawsResponse,
 };
-use ee_store::{PageKey, Store};
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 
 use crate::auth::Authorizer;
 use crate::live::EventHub;
 use crate::page_token;
+use crate::read_model::Snapshot;
 use crate::recorder::DrawRecorder;
 
 /// The default and the largest page of `ListDraws`.
@@ -44,10 +45,6 @@ impl DrawServiceImpl {
         }
     }
 
-    fn store(&self) -> &Store {
-        self.recorder.store()
-    }
-
     fn rules(&self) -> &Rules {
         self.recorder.rules()
     }
@@ -60,96 +57,88 @@ impl DrawServiceImpl {
     /// an uncatalogued category: an id in the derived form (words joined by hyphens, which catalogue ids never
     /// have) is accepted before any round of it exists, so that a subscriber can wait for the first one; another
     /// unknown id must be the derived id of some stored round.
-    async fn filter(&self, f: Option<&ee_proto::v1::DrawFilter>) -> Result<DrawFilter, ApiError> {
+    fn filter(
+        &self,
+        f: Option<&ee_proto::v1::DrawFilter>,
+        snapshot: &Snapshot,
+    ) -> Result<DrawFilter, ApiError> {
         let filter = convert::draw_filter(f).map_err(|e| e.within("filter"))?;
         if let Some(id) = filter.category.clone()
             && !self.rules().catalog.contains(&id)
             && !id.as_str().contains('-')
+            && !snapshot.history.has_category(&id)
         {
-            let stored = id.clone();
-            if !self.store().run(move |s| s.has_category(&stored)).await? {
-                let known: Vec<&str> = self.rules().catalog.ids().map(|i| i.as_str()).collect();
-                return Err(ApiError::invalid(
-                    "filter.category_id",
-                    format!(
-                        "unknown category {:?}: the catalogue knows {}; a category it does not know is named by \
-                         the id derived from IRCC's label (its words joined by hyphens, such as \
-                         \"skilled-crafts-occupations\")",
-                        id.as_str(),
-                        known.join(", ")
-                    ),
-                ));
-            }
+            let known: Vec<&str> = self.rules().catalog.ids().map(|i| i.as_str()).collect();
+            return Err(ApiError::invalid(
+                "filter.category_id",
+                format!(
+                    "unknown category {:?}: the catalogue knows {}; a category it does not know is named by \
+                     the id derived from IRCC's label (its words joined by hyphens, such as \
+                     \"skilled-crafts-occupations\")",
+                    id.as_str(),
+                    known.join(", ")
+                ),
+            ));
         }
         Ok(filter)
     }
 
-    async fn get_draw(&self, req: GetDrawRequest) -> Result<GetDrawResponse, ApiError> {
+    fn get_draw(&self, req: GetDrawRequest) -> Result<GetDrawResponse, ApiError> {
         let number = DrawNumber::parse(&req.number).map_err(|e| ApiError::invalid("number", e))?;
-        let draw = self
-            .store()
-            .run(move |s| s.get(&number))
-            .await?
+        let snapshot = self.hub.model().snapshot();
+        let draw = snapshot
+            .history
+            .get(&number)
             .ok_or_else(|| ApiError::NotFound(format!("there is no round {number}")))?;
         Ok(GetDrawResponse {
-            draw: Some(convert::draw(&draw)),
+            draw: Some(snapshot.wire(draw)),
         })
     }
 
-    async fn list_draws(&self, req: ListDrawsRequest) -> Result<ListDrawsResponse, ApiError> {
+    fn list_draws(&self, req: ListDrawsRequest) -> Result<ListDrawsResponse, ApiError> {
+        let snapshot = self.hub.model().snapshot();
         let (page_size, filter) = ApiError::join(
             page_size(req.page_size),
-            self.filter(req.filter.as_ref()).await,
+            self.filter(req.filter.as_ref(), &snapshot),
         )?;
         let after = page_token::decode(&req.page_token, &filter)?;
-        let (mut draws, total) = {
-            let filter = filter.clone();
-            self.store()
-                .run(move |s| Ok((s.list(&filter, after, page_size + 1)?, s.count(&filter)?)))
-                .await?
-        };
+        let mut draws = snapshot.history.page(&filter, after, page_size + 1);
+        let total = snapshot.history.count(&filter);
         let next_page_token = if draws.len() > page_size {
             draws.truncate(page_size);
             draws
                 .last()
-                .map(|d| page_token::encode(&filter, PageKey::of(d)))
+                .map(|d| page_token::encode(&filter, SortKey::of(d)))
                 .unwrap_or_default()
         } else {
             String::new()
         };
         Ok(ListDrawsResponse {
-            draws: draws.iter().map(convert::draw).collect(),
+            draws: draws.into_iter().map(|d| snapshot.wire(d)).collect(),
             next_page_token,
             total_size: i32::try_from(total).unwrap_or(i32::MAX),
         })
     }
 
-    async fn get_latest_draw(
+    fn get_latest_draw(
         &self,
         req: GetLatestDrawRequest,
     ) -> Result<GetLatestDrawResponse, ApiError> {
-        let filter = self.filter(req.filter.as_ref()).await?;
-        let draw = self
-            .store()
-            .run(move |s| s.list(&filter, None, 1))
-            .await?
-            .pop()
+        let snapshot = self.hub.model().snapshot();
+        let filter = self.filter(req.filter.as_ref(), &snapshot)?;
+        let draw = snapshot
+            .history
+            .latest(&filter)
             .ok_or_else(|| ApiError::NotFound("no round matches the filter".into()))?;
         Ok(GetLatestDrawResponse {
-            draw: Some(convert::draw(&draw)),
+            draw: Some(snapshot.wire(draw)),
         })
     }
 
-    async fn get_draw_stats(
-        &self,
-        req: GetDrawStatsRequest,
-    ) -> Result<GetDrawStatsResponse, ApiError> {
-        let filter = self.filter(req.filter.as_ref()).await?;
-        let draws = self.store().run(move |s| s.all(&filter)).await?;
-        Ok(convert::stats_response(
-            &StatsReport::over(&draws),
-            &self.rules().catalog,
-        ))
+    fn get_draw_stats(&self, req: GetDrawStatsRequest) -> Result<GetDrawStatsResponse, ApiError> {
+        let snapshot = self.hub.model().snapshot();
+        let filter = self.filter(req.filter.as_ref(), &snapshot)?;
+        Ok(snapshot.stats(&filter, self.rules()))
     }
 
     async fn record_draw(
@@ -208,36 +197,40 @@ impl DrawService for DrawServiceImpl {
         &self,
         req: Request<GetDrawRequest>,
     ) -> Result<Response<GetDrawResponse>, Status> {
-        Ok(Response::new(
-            DrawServiceImpl::get_draw(self, req.into_inner()).await?,
-        ))
+        Ok(Response::new(DrawServiceImpl::get_draw(
+            self,
+            req.into_inner(),
+        )?))
     }
 
     async fn list_draws(
         &self,
         req: Request<ListDrawsRequest>,
     ) -> Result<Response<ListDrawsResponse>, Status> {
-        Ok(Response::new(
-            DrawServiceImpl::list_draws(self, req.into_inner()).await?,
-        ))
+        Ok(Response::new(DrawServiceImpl::list_draws(
+            self,
+            req.into_inner(),
+        )?))
     }
 
     async fn get_latest_draw(
         &self,
         req: Request<GetLatestDrawRequest>,
     ) -> Result<Response<GetLatestDrawResponse>, Status> {
-        Ok(Response::new(
-            DrawServiceImpl::get_latest_draw(self, req.into_inner()).await?,
-        ))
+        Ok(Response::new(DrawServiceImpl::get_latest_draw(
+            self,
+            req.into_inner(),
+        )?))
     }
 
     async fn get_draw_stats(
         &self,
         req: Request<GetDrawStatsRequest>,
     ) -> Result<Response<GetDrawStatsResponse>, Status> {
-        Ok(Response::new(
-            DrawServiceImpl::get_draw_stats(self, req.into_inner()).await?,
-        ))
+        Ok(Response::new(DrawServiceImpl::get_draw_stats(
+            self,
+            req.into_inner(),
+        )?))
     }
 
     async fn record_draw(
@@ -266,7 +259,7 @@ impl DrawService for DrawServiceImpl {
     ) -> Result<Response<Self::SubscribeDrawsStream>, Status> {
         let peer = req.remote_addr();
         let req = req.into_inner();
-        let filter = self.filter(req.filter.as_ref()).await?;
+        let filter = self.filter(req.filter.as_ref(), &self.hub.model().snapshot())?;
         let stream = self.hub.subscribe(peer, filter, req.after_event_id).await?;
         Ok(Response::new(Box::pin(stream)))
     }

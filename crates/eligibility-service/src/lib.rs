@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
-use ee_domain::{CategoryId, DrawNumber, Rules, crs, eligibility, invitation};
+use ee_domain::{CategoryId, DrawLookup, DrawNumber, Rules, crs, eligibility, invitation};
 use ee_proto::candidate;
 use ee_proto::convert::{self, from_date};
 use ee_proto::error::ApiError;
@@ -14,15 +14,15 @@ use ee_proto::v1::{
     GetCategoryRequest, GetCategoryResponse, InvitationOutcome, ListCategoriesRequest,
     ListCategoriesResponse,
 };
-use ee_store::Store;
 use tonic::{Request, Response, Status};
 
 pub use ee_proto::v1::eligibility_service_server::EligibilityServiceServer;
 
-/// EligibilityService over the rules of this release (the category catalogue among them) and the store's rounds.
+/// EligibilityService over the rules of this release (the category catalogue among them) and the rounds of the
+/// history in memory (through [`DrawLookup`]).
 #[derive(Clone)]
 pub struct EligibilityServiceImpl {
-    store: Store,
+    draws: Arc<dyn DrawLookup>,
     rules: Arc<Rules>,
 }
 
@@ -48,8 +48,8 @@ fn profile(
 }
 
 impl EligibilityServiceImpl {
-    pub fn new(store: Store, rules: Arc<Rules>) -> Self {
-        Self { store, rules }
+    pub fn new(draws: Arc<dyn DrawLookup>, rules: Arc<Rules>) -> Self {
+        Self { draws, rules }
     }
 
     pub fn into_server(self) -> EligibilityServiceServer<Self> {
@@ -136,9 +136,8 @@ impl EligibilityServiceImpl {
             profile(req.profile.as_ref(), &self.rules),
         )?;
         let draw = self
-            .store
-            .run(move |s| s.get(&number))
-            .await?
+            .draws
+            .draw(&number)
             .ok_or_else(|| ApiError::NotFound(format!("there is no round {number}")))?;
         let check = invitation::check(&p, &draw, &self.rules);
         Ok(CheckInvitationResponse {

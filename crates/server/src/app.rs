@@ -100,9 +100,11 @@ impl Application {
         }
         let health = HealthReporter::new();
         let health_service = shutdown::health_service(&health, stopping.clone());
-        watch_tasks(&health, stopping, recorder.store(), &settings, tasks);
-        let eligibility =
-            EligibilityServiceImpl::new(recorder.store().clone(), recorder.rules().clone());
+        watch_tasks(&health, stopping, recorder.store(), &hub, &settings, tasks);
+        let eligibility = EligibilityServiceImpl::new(
+            std::sync::Arc::new(hub.model().clone()),
+            recorder.rules().clone(),
+        );
         let draws = DrawServiceImpl::new(recorder, auth, hub.clone());
         let routes = grpc::routes(&settings, health_service, draws, eligibility)?;
         for name in ["", READINESS[0], READINESS[1]] {
@@ -199,17 +201,19 @@ fn authorizer(settings: &Settings) -> anyhow::Result<Authorizer> {
     Ok(Authorizer::new(token))
 }
 
-/// Readiness follows the database and the background tasks.
+/// Readiness follows the database, the history in memory and the background tasks.
 fn watch_tasks(
     health: &HealthReporter,
     stopping: watch::Receiver<bool>,
     store: &Store,
+    hub: &EventHub,
     settings: &Settings,
     mut tasks: Vec<BackgroundTask>,
 ) {
     let readiness = Readiness::new(health.clone(), &READINESS, stopping.clone());
     tasks.push(watch_database(
         store.clone(),
+        hub.model().clone(),
         readiness.clone(),
         settings
             .database_check_interval

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ee_draw_service::BackgroundTask;
+use ee_draw_service::{BackgroundTask, ReadModel};
 use ee_store::Store;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -17,6 +17,7 @@ use tonic_health::server::HealthReporter;
 #[derive(Debug, Default)]
 struct State {
     database_unreachable: bool,
+    model_behind: bool,
     dead_task: Option<&'static str>,
 }
 
@@ -49,7 +50,10 @@ impl Readiness {
         let serving = {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             change(&mut state);
-            !state.database_unreachable && state.dead_task.is_none() && !*self.stopping.borrow()
+            !state.database_unreachable
+                && !state.model_behind
+                && state.dead_task.is_none()
+                && !*self.stopping.borrow()
         };
         let status = if serving {
             ServingStatus::Serving
@@ -64,6 +68,11 @@ impl Readiness {
     /// Whether the database answered the last check.
     pub async fn database(&self, reachable: bool) {
         self.update(|s| s.database_unreachable = !reachable).await;
+    }
+
+    /// Whether the history in memory keeps up with the event log.
+    pub async fn model(&self, keeps_up: bool) {
+        self.update(|s| s.model_behind = !keeps_up).await;
     }
 
     async fn task_died(&self, name: &'static str) {
@@ -111,9 +120,12 @@ impl Supervisor {
     }
 }
 
-/// Checks every `interval` that the database answers within `timeout`, and tells readiness; logs each change.
+/// Checks every `interval` that the database answers within `timeout`, and that the history in memory keeps up
+/// with the event log: it must show, at each check, the latest event the previous check saw (a model that is behind
+/// for a whole interval has lost its way to the log). Tells readiness; logs each change.
 pub fn watch_database(
     store: Store,
+    model: ReadModel,
     readiness: Readiness,
     interval: Duration,
     timeout: Duration,
@@ -121,6 +133,9 @@ pub fn watch_database(
 ) -> BackgroundTask {
     let handle = tokio::spawn(async move {
         let mut reachable = true;
+        let mut model_keeps_up = true;
+        // The latest event the previous check saw logged.
+        let mut logged = model.event_id();
         loop {
             tokio::select! {
                 () = tokio::time::sleep(interval) => {}
@@ -128,6 +143,33 @@ pub fn watch_database(
             }
             let answer = tokio::time::timeout(timeout, store.run(|s| s.ping())).await;
             let now = matches!(answer, Ok(Ok(())));
+            let latest = match now {
+                true => tokio::time::timeout(timeout, store.run(|s| s.latest_event_id()))
+                    .await
+                    .ok()
+                    .and_then(Result::ok),
+                false => None,
+            };
+            if let Some(latest) = latest {
+                let keeps_up = model.event_id() >= logged;
+                if keeps_up != model_keeps_up {
+                    if keeps_up {
+                        tracing::info!(
+                            event = model.event_id(),
+                            "the history in memory has caught up with the event log"
+                        );
+                    } else {
+                        tracing::warn!(
+                            shows = model.event_id(),
+                            logged,
+                            "the history in memory is behind the event log: readiness is NOT_SERVING"
+                        );
+                    }
+                    model_keeps_up = keeps_up;
+                }
+                readiness.model(keeps_up).await;
+                logged = latest;
+            }
             if now != reachable {
                 match &answer {
                     Ok(Ok(())) => {

@@ -64,21 +64,9 @@ pub struct Applied {
     pub events: Vec<DrawEvent>,
 }
 
-/// Where a page of [`Store::list`] starts: after the round with this sort key (newest first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageKey {
-    pub held_at: DateTime<Utc>,
-    pub number_key: i64,
-}
-
-impl PageKey {
-    pub fn of(d: &Draw) -> Self {
-        Self {
-            held_at: d.held_at,
-            number_key: d.number.sort_key(),
-        }
-    }
-}
+/// Where a page of [`Store::list`] starts: after the round with this sort key (newest first). The same key orders
+/// the history in memory ([`ee_domain::History`]), so a page token works on either.
+pub type PageKey = ee_domain::SortKey;
 
 /// The rounds of invitations, in SQLite or PostgreSQL. Cheap to clone.
 #[derive(Clone)]
