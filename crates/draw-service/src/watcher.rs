@@ -45,6 +45,8 @@ pub enum PollOutcome {
 pub enum WatcherError {
     #[error("cannot build the HTTP client")]
     Client(#[source] reqwest::Error),
+    #[error("cannot set up TLS for the feed: {0}")]
+    Tls(String),
     #[error("GET {url}")]
     Request {
         url: String,
@@ -66,13 +68,30 @@ pub enum WatcherError {
 impl ServiceError for WatcherError {
     fn error_code(&self) -> ErrorCode {
         match self {
-            WatcherError::Client(_) | WatcherError::Panicked(_) => ErrorCode::Internal,
+            WatcherError::Client(_) | WatcherError::Tls(_) | WatcherError::Panicked(_) => {
+                ErrorCode::Internal
+            }
             WatcherError::Request { .. } | WatcherError::Status { .. } => ErrorCode::Unavailable,
             WatcherError::TooLarge { .. } => ErrorCode::InvalidArgument,
             WatcherError::Import(e) => e.error_code(),
             WatcherError::Lock(e) => e.error_code(),
         }
     }
+}
+
+/// TLS for the feed: rustls on the ring provider (the server's one TLS stack), the certificate checked against the
+/// system's roots (/etc/ssl/certs in the container image).
+fn tls_config() -> Result<rustls::ClientConfig, WatcherError> {
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
+        .map_err(|e| WatcherError::Tls(e.to_string()))?;
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| WatcherError::Tls(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(config)
 }
 
 /// Polls IRCC's feed and imports what changed.
@@ -86,6 +105,7 @@ pub struct FeedWatcher {
 impl FeedWatcher {
     pub fn new(config: FeedWatchConfig, recorder: DrawRecorder) -> Result<Self, WatcherError> {
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
             .timeout(config.timeout)
             .user_agent(concat!("ee-server/", env!("CARGO_PKG_VERSION")))
             .build()

@@ -28,6 +28,13 @@ impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<Self, StoreError> {
         let url = url.trim();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            if let Some(mode) = ssl_mode(url).filter(|m| TLS_MODES.contains(m)) {
+                return Err(StoreError::Config(format!(
+                    "sslmode={mode} cannot be served by this build: its PostgreSQL pool uses libpq built in \
+                     without TLS (so that the binary needs no system TLS library); reach the database over a \
+                     private network with sslmode=disable or prefer (deploy/README.md, \"TLS\")"
+                )));
+            }
             return Ok(Self::Postgres(url.to_owned()));
         }
         let path = url
@@ -44,6 +51,18 @@ impl DatabaseUrl {
         }
         Ok(Self::Sqlite(path.to_owned()))
     }
+}
+
+/// The `sslmode` values that need TLS; libpq without TLS support cannot connect with them.
+const TLS_MODES: [&str; 3] = ["require", "verify-ca", "verify-full"];
+
+/// The `sslmode` a PostgreSQL URL asks for, if it names one.
+fn ssl_mode(url: &str) -> Option<&str> {
+    let (_, query) = url.split_once('?')?;
+    query
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("sslmode="))
+        .next_back()
 }
 
 /// A message about `url` with the URL's password, if it has one, replaced by `***` (in its written and its
@@ -178,6 +197,30 @@ pub fn pool(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_asking_for_tls_are_refused_naming_the_limitation() {
+        for mode in TLS_MODES {
+            let url =
+                format!("postgres://app:secret@db.internal/ee?connect_timeout=3&sslmode={mode}");
+            let err = DatabaseUrl::parse(&url).expect_err(mode).to_string();
+            assert!(
+                err.contains(&format!("sslmode={mode}")) && err.contains("without TLS"),
+                "{err}"
+            );
+            assert!(!err.contains("secret"), "{err}");
+        }
+        for url in [
+            "postgres://db/ee?sslmode=disable",
+            "postgres://db/ee?sslmode=prefer",
+            "postgres://db/ee",
+        ] {
+            assert!(
+                matches!(DatabaseUrl::parse(url), Ok(DatabaseUrl::Postgres(_))),
+                "{url}"
+            );
+        }
+    }
 
     #[test]
     fn passwords_are_taken_out_of_messages() {

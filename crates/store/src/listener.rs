@@ -62,9 +62,33 @@ async fn listen_once(
     wake: &(impl Fn() + Send + Sync),
     stop: &mut watch::Receiver<bool>,
 ) -> Result<(), ListenerError> {
-    let (client, mut connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .map_err(ListenerError::Connect)?;
+    let config: tokio_postgres::Config = url.parse().map_err(ListenerError::Connect)?;
+    // TLS (rustls, ring) when the URL asks for sslmode=require; plain text otherwise (prefer, the default, is plain
+    // text, as it is for the pool's libpq, which is built without TLS).
+    if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        let (client, connection) = config
+            .connect(tls::require())
+            .await
+            .map_err(ListenerError::Connect)?;
+        listen_on(client, connection, wake, stop).await
+    } else {
+        let (client, connection) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(ListenerError::Connect)?;
+        listen_on(client, connection, wake, stop).await
+    }
+}
+
+async fn listen_on<T>(
+    client: tokio_postgres::Client,
+    mut connection: tokio_postgres::Connection<tokio_postgres::Socket, T>,
+    wake: &(impl Fn() + Send + Sync),
+    stop: &mut watch::Receiver<bool>,
+) -> Result<(), ListenerError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let (tx, mut messages) = futures::channel::mpsc::unbounded();
     let driver = tokio::spawn(async move {
         let mut stream = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -99,4 +123,125 @@ async fn listen_once(
     .await;
     driver.abort();
     result
+}
+
+/// TLS for `sslmode=require`, with libpq's meaning of it: the connection is encrypted, and the server's certificate
+/// is not checked (managed PostgreSQL services sign theirs with their own CAs). The handshake's signatures are still
+/// verified, so the session's keys belong to whoever holds the certificate's key.
+mod tls {
+    use std::sync::Arc;
+
+    use rustls::DigitallySignedStruct;
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::crypto::WebPkiSupportedAlgorithms;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use tokio_postgres_rustls::MakeRustlsConnect;
+
+    pub fn require() -> MakeRustlsConnect {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = EncryptOnly(provider.signature_verification_algorithms);
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("ring supports the default TLS versions")
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        MakeRustlsConnect::new(config)
+    }
+
+    #[derive(Debug)]
+    struct EncryptOnly(WebPkiSupportedAlgorithms);
+
+    impl ServerCertVerifier for EncryptOnly {
+        fn verify_server_cert(
+            &self,
+            _end_entity: &CertificateDer<'_>,
+            _intermediates: &[CertificateDer<'_>],
+            _server_name: &ServerName<'_>,
+            _ocsp_response: &[u8],
+            _now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.0.supported_schemes()
+        }
+    }
+}
+
+#[cfg(all(test, postgres_tests))]
+mod tests {
+    use super::*;
+
+    /// The test server (EE_TEST_POSTGRES_URL) has TLS on: the connection is checked from the server's side, in
+    /// pg_stat_ssl, and a notification must still arrive over it.
+    #[tokio::test]
+    async fn the_listen_connection_is_encrypted_when_the_url_asks_for_sslmode_require() {
+        let base = std::env::var("EE_TEST_POSTGRES_URL")
+            .ok()
+            .or_else(|| option_env!("EE_TEST_POSTGRES_URL").map(str::to_owned))
+            .expect("EE_TEST_POSTGRES_URL");
+        let (observer, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+            .await
+            .expect("connect to the test server");
+        tokio::spawn(connection);
+        for (mode, encrypted) in [("require", true), ("disable", false)] {
+            let name = format!("ee-listener-test-{}-{mode}", std::process::id());
+            let separator = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{separator}sslmode={mode}&application_name={name}");
+            let (stop, stopped) = watch::channel(false);
+            let (woke, mut wakes) = tokio::sync::mpsc::unbounded_channel();
+            let listener = spawn_listener(
+                url,
+                move || {
+                    let _ = woke.send(());
+                },
+                stopped,
+            );
+            wakes
+                .recv()
+                .await
+                .expect("the listener wakes once connected");
+            let row = observer
+                .query_one(
+                    "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+                     WHERE a.application_name = $1",
+                    &[&name],
+                )
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("no LISTEN connection named {name} (sslmode={mode}): {e}")
+                });
+            assert_eq!(row.get::<_, bool>(0), encrypted, "sslmode={mode}");
+            observer
+                .batch_execute(&format!("NOTIFY {EVENTS_CHANNEL}, '0'"))
+                .await
+                .expect("NOTIFY");
+            wakes
+                .recv()
+                .await
+                .expect("a notification wakes the listener");
+            stop.send(true).expect("the listener is running");
+            listener.await.expect("the listener stops");
+        }
+    }
 }
