@@ -26,17 +26,45 @@ use crate::rules::{self, RuleData};
 use crate::shutdown::{self, Stopper, drained};
 use crate::tasks::{Readiness, Supervisor, watch_database};
 
-/// Opens the database and runs the migrations.
+/// Opens the database; runs the migrations, or with `--migrate false` checks that none is pending.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let url = database_url(settings)?;
+    let shown = ee_store::without_password(&url, &url);
     let store = Store::open(
-        &settings.database_url,
+        &url,
         settings.database_pool_size,
         settings.database_connect_timeout,
     )
     .await?;
-    let ran = store.run(|s| s.migrate()).await?;
-    tracing::info!(backend = ?store.backend(), migrations_run = ran, "database ready");
+    if settings.migrate {
+        let ran = store.run(|s| s.migrate()).await?;
+        tracing::info!(backend = ?store.backend(), database = %shown, migrations_run = ran, "database ready");
+    } else {
+        let pending = store.run(|s| s.pending_migrations()).await?;
+        anyhow::ensure!(
+            pending == 0,
+            "the database is {pending} migration(s) behind this release, and this process does not migrate \
+             (--migrate false, EE_MIGRATE=false): run `ee-server migrate` first (in Kubernetes, the migration Job)"
+        );
+        tracing::info!(backend = ?store.backend(), database = %shown, "database ready; its migrations are up to date");
+    }
     Ok(store)
+}
+
+/// The database URL, from the settings or the file they name; the file's surrounding white space is ignored.
+fn database_url(settings: &Settings) -> anyhow::Result<String> {
+    let Some(path) = &settings.database_url_file else {
+        return Ok(settings.database_url.clone());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the database URL file {}", path.display()))?;
+    let url = text.trim();
+    anyhow::ensure!(
+        !url.is_empty(),
+        "the database URL file {} is empty",
+        path.display()
+    );
+    Ok(url.to_owned())
 }
 
 /// The rules, the database and the write path: what every subcommand needs.

@@ -21,6 +21,42 @@ pub struct Cli {
     pub settings: Settings,
 }
 
+impl Cli {
+    /// Reads the command line and the environment; `--help` lists the options grouped by heading. Options may come
+    /// before or after the subcommand.
+    pub fn parse_grouped() -> Self {
+        use clap::FromArgMatches;
+        let matches = Self::command_grouped().get_matches();
+        Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+
+    /// The command with each option under its heading, chosen by the option's name ([`heading`]), so that an
+    /// option added later finds its group without an edit to each declaration.
+    pub fn command_grouped() -> clap::Command {
+        use clap::CommandFactory;
+        Self::command().mut_args(|arg| match heading(arg.get_id().as_str()) {
+            Some(heading) => arg.help_heading(heading),
+            None => arg,
+        })
+    }
+}
+
+/// The `--help` heading of an option, by its name.
+fn heading(id: &str) -> Option<&'static str> {
+    let heading = match id {
+        "help" | "version" => return None,
+        _ if id.starts_with("database") || id == "migrate" || id == "load_snapshot" => "Database",
+        _ if id.starts_with("ircc_feed") || id == "rules_dir" => "Feed and rules",
+        _ if id.contains("subscri") || id.starts_with("event_") => "Live events",
+        _ if id.starts_with("tls") => "TLS",
+        _ if id.starts_with("metrics") || id.starts_with("log") || id.starts_with("trac") => {
+            "Metrics and logs"
+        }
+        _ => "Server",
+    };
+    Some(heading)
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve gRPC (the default).
@@ -93,6 +129,22 @@ pub struct Settings {
         default_value = "sqlite://expressentry.db"
     )]
     pub database_url: String,
+
+    /// A file holding the database URL (a mounted Kubernetes secret, say), so that its password is in no
+    /// environment variable; surrounding white space is ignored. Give the URL or the file, not both.
+    #[arg(
+        long,
+        global = true,
+        env = "EE_DATABASE_URL_FILE",
+        conflicts_with = "database_url"
+    )]
+    pub database_url_file: Option<PathBuf>,
+
+    /// Run the database migrations at start. With false, `serve` and `import` run none and refuse to start while
+    /// the database is behind this release (run `ee-server migrate` first, as the Kubernetes Job does); `migrate`
+    /// always migrates.
+    #[arg(long, global = true, env = "EE_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub migrate: bool,
 
     /// Seconds to wait for a database connection (opening one, or a free one from the pool) before a call fails
     /// with UNAVAILABLE; also the bound of the database checks behind readiness.
@@ -253,6 +305,79 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serve_help_groups_the_options_by_heading() {
+        let mut command = Cli::command_grouped();
+        command.build();
+        let serve = command
+            .find_subcommand_mut("serve")
+            .expect("a serve subcommand");
+        let help = serve.render_help().to_string();
+        let at = |needle: &str| {
+            help.find(needle)
+                .unwrap_or_else(|| panic!("{needle:?} is not in serve --help:\n{help}"))
+        };
+        let server = at("\nServer:\n");
+        let database = at("\nDatabase:\n");
+        let feed = at("\nFeed and rules:\n");
+        let live = at("\nLive events:\n");
+        let logs = at("\nMetrics and logs:\n");
+        let in_group = |option: &str, start: usize| {
+            let position = at(option);
+            let next = [server, database, feed, live, logs]
+                .into_iter()
+                .filter(|&h| h > start)
+                .min()
+                .unwrap_or(help.len());
+            assert!(
+                (start..next).contains(&position),
+                "{option} is not under its heading:\n{help}"
+            );
+        };
+        in_group("--listen", server);
+        in_group("--shutdown-timeout", server);
+        in_group("--database-url-file", database);
+        in_group("--migrate", database);
+        in_group("--ircc-feed-url", feed);
+        in_group("--max-subscribers", live);
+        in_group("--log-format", logs);
+    }
+
+    #[test]
+    fn options_are_read_before_and_after_the_subcommand() {
+        use clap::FromArgMatches;
+        for args in [
+            ["ee-server", "serve", "--listen", "127.0.0.1:50077"],
+            ["ee-server", "--listen", "127.0.0.1:50077", "serve"],
+        ] {
+            let matches = Cli::command_grouped()
+                .mut_args(|arg| arg.env(None::<&str>))
+                .try_get_matches_from(args)
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let cli = Cli::from_arg_matches(&matches).expect("settings");
+            assert!(matches!(cli.command, Some(Command::Serve)), "{args:?}");
+            assert_eq!(
+                cli.settings.listen,
+                "127.0.0.1:50077".parse().expect("address")
+            );
+        }
+    }
+
+    #[test]
+    fn the_database_url_and_its_file_are_not_taken_together() {
+        let err = Cli::command_grouped()
+            .mut_args(|arg| arg.env(None::<&str>))
+            .try_get_matches_from([
+                "ee-server",
+                "--database-url",
+                "sqlite://a.db",
+                "--database-url-file",
+                "/run/secrets/url",
+            ])
+            .expect_err("both given");
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
 
     /// The check runs in a child process of this test binary, started with `EE_*` variables set: the variables of
     /// this process cannot be changed without unsafe code, which the workspace forbids.

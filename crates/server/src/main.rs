@@ -1,18 +1,22 @@
 //! The composition root: read the configuration, start logging, run the subcommand.
 
+use std::process::ExitCode;
+
 use anyhow::Context;
-use clap::Parser;
 use ee_server::{Application, Cli, Command, open_recorder, shutdown_signal, telemetry};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn main() -> ExitCode {
+    let cli = Cli::parse_grouped();
     telemetry::init(cli.settings.log_format);
-    let result = run(cli).await;
-    if let Err(e) = &result {
-        tracing::error!(error = format!("{e:#}"), "exiting on error");
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        // Said once, in the log's format; not again by the runtime.
+        Err(e) => {
+            tracing::error!(error = %format_args!("{e:#}"), "exiting on error");
+            ExitCode::FAILURE
+        }
     }
-    result
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -23,6 +27,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until(shutdown_signal()).await
         }
         Command::Migrate => {
+            let settings = ee_server::Settings {
+                migrate: true,
+                ..settings
+            };
             open_recorder(&settings).await?;
             println!("migrations are up to date");
             Ok(())

@@ -119,7 +119,15 @@ impl Manager {
         match &self.url {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url)
                 .map(DbConnection::Postgres)
-                .map_err(|e| StoreError::Connect(without_password(url, &e.to_string()))),
+                // libpq's messages run over several lines; a log line is one line.
+                .map_err(|e| {
+                    let message = e
+                        .to_string()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    StoreError::Connect(without_password(url, &message))
+                }),
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(path)
                     .map_err(|e| StoreError::Connect(format!("{path}: {e}")))?;

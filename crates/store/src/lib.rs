@@ -17,7 +17,7 @@ use ee_domain::{
     CategoryId, Draw, DrawChange, DrawEvent, DrawFilter, DrawNumber, Program, RoundKind,
 };
 
-pub use connection::{DatabaseUrl, DbConnection};
+pub use connection::{DatabaseUrl, DbConnection, without_password};
 pub use error::StoreError;
 pub use listener::ListenerError;
 use listener::spawn_listener;
@@ -164,6 +164,18 @@ impl Store {
                 ran
             }
         }
+    }
+
+    /// How many of this release's migrations the database has not run.
+    pub fn pending_migrations(&self) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        let failed =
+            |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+        match &mut *conn {
+            DbConnection::Sqlite(c) => c.pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Postgres(c) => c.pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        }
+        .map_err(failed)
     }
 
     pub fn count_all(&self) -> Result<u64, StoreError> {
