@@ -102,7 +102,10 @@ def check_shutdown_and_probes(where, deployment, container, env):
             f"EE_SHUTDOWN_TIMEOUT ({env['EE_SHUTDOWN_TIMEOUT']})",
         )
     health_port = int(env.get("EE_HEALTH_ADDR", ":0").rsplit(":", 1)[1] or 0)
-    for probe, service in (("livenessProbe", ""), ("readinessProbe", READINESS_SERVICE)):
+    probes = [("livenessProbe", ""), ("readinessProbe", READINESS_SERVICE)]
+    if "startupProbe" in container:
+        probes.append(("startupProbe", ""))
+    for probe, service in probes:
         grpc = (container.get(probe) or {}).get("grpc")
         if grpc is None:
             fail(where, f"{probe} must be a native gRPC probe")
