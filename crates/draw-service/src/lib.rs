@@ -2,6 +2,7 @@
 
 mod auth;
 mod live;
+pub mod metrics_names;
 pub mod page_token;
 pub mod read_model;
 mod recorder;

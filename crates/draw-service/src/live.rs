@@ -47,6 +47,7 @@ use tonic::Status;
 
 use crate::BackgroundTask;
 use crate::read_model::ReadModel;
+use crate::metrics_names::{EVENTS_DELIVERED, EVENTS_PUBLISHED, SUBSCRIBER_LAG, SUBSCRIBERS};
 
 /// Limits and timings of live subscriptions.
 #[derive(Debug, Clone)]
@@ -208,6 +209,7 @@ impl EventHub {
         let ending = Arc::new(OnceLock::new());
         let forwarder = Forwarder {
             store: self.inner.store.clone(),
+            hub: self.inner.clone(),
             filter,
             cursor,
             tx,
@@ -255,6 +257,7 @@ async fn pump(inner: Arc<Inner>) {
                 // No receiver is not an error: nobody is subscribed.
                 let _ = inner.tx.send(Arc::new(LiveEvent { event, message }));
                 inner.published.store(id, Ordering::SeqCst);
+                metrics::counter!(EVENTS_PUBLISHED).increment(1);
             }
             if !full {
                 break;
@@ -299,6 +302,7 @@ impl Slot {
             }
             *n += 1;
         }
+        metrics::gauge!(SUBSCRIBERS).increment(1.0);
         Ok(Self { inner, peer })
     }
 }
@@ -306,6 +310,7 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         self.inner.subscribers.fetch_sub(1, Ordering::SeqCst);
+        metrics::gauge!(SUBSCRIBERS).decrement(1.0);
         if let Some(peer) = self.peer {
             let mut map = self
                 .inner
@@ -411,6 +416,8 @@ type Out = mpsc::Sender<Box<SubscribeDrawsResponse>>;
 /// Feeds one subscriber: catches up from the table, then follows the broadcast until it falls behind it.
 struct Forwarder {
     store: Store,
+    /// For the id of the last event published, against which lag is measured.
+    hub: Arc<Inner>,
     filter: DrawFilter,
     /// The id of the last event considered (sent, or not selected by the filter).
     cursor: u64,
@@ -467,6 +474,7 @@ impl Forwarder {
                     // One permit per event of the page, so there is always one.
                     if let Some(permit) = permits.next() {
                         permit.send(Box::new(message(&event)));
+                        self.delivered(event.id);
                     }
                 }
             }
@@ -474,6 +482,12 @@ impl Forwarder {
                 return Ok(());
             }
         }
+    }
+
+    fn delivered(&self, id: u64) {
+        metrics::counter!(EVENTS_DELIVERED).increment(1);
+        let head = self.hub.published.load(Ordering::Relaxed);
+        metrics::histogram!(SUBSCRIBER_LAG).record(head.saturating_sub(id) as f64);
     }
 
     /// Live events from the broadcast; returns when this subscriber has fallen behind it.
@@ -498,6 +512,7 @@ impl Forwarder {
                             permit = self.tx.reserve() => permit.map_err(|_| End::ClientGone)?,
                         };
                         permit.send(Box::new(live.message.clone()));
+                        self.delivered(live.event.id);
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(missed)) => {

@@ -15,6 +15,7 @@ use ee_ircc_feed::{FeedError, RoundNames};
 use ee_store::{Applied, OnConflict, Store, StoreError};
 
 use crate::live::EventHub;
+use crate::metrics_names::ROUNDS_WRITTEN;
 
 /// Why a write failed.
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +128,10 @@ impl DrawRecorder {
                 hub.shows(last.id).await;
             }
         }
+        metrics::counter!(ROUNDS_WRITTEN, "change" => "created")
+            .increment(applied.created.len() as u64);
+        metrics::counter!(ROUNDS_WRITTEN, "change" => "updated")
+            .increment(applied.updated.len() as u64);
         let changed = applied
             .created
             .iter()

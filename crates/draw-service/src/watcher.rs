@@ -13,6 +13,7 @@ use futures::FutureExt;
 use tokio::sync::watch;
 
 use crate::BackgroundTask;
+use crate::metrics_names::FEED_POLLS;
 use crate::recorder::{DrawRecorder, RecordError};
 
 /// The largest feed the watcher reads (IRCC's is about 0.7 MiB and grows by about 0.15 MiB a year).
@@ -132,6 +133,13 @@ impl FeedWatcher {
                     tracing::error!(panic = %message, "polling IRCC's feed panicked; this is a bug");
                     Err(WatcherError::Panicked(message))
                 });
+                let counted = match &outcome {
+                    Ok(PollOutcome::Imported { .. }) => "imported",
+                    Ok(PollOutcome::Unchanged) => "unchanged",
+                    Ok(PollOutcome::NotLeader) => "not_leader",
+                    Err(_) => "failed",
+                };
+                metrics::counter!(FEED_POLLS, "outcome" => counted).increment(1);
                 let wait = match outcome {
                     Ok(outcome) => {
                         failures = 0;

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -22,9 +23,11 @@ use crate::calls::CallTracker;
 use crate::config::Settings;
 use crate::grpc::{self, READINESS};
 use crate::incoming::http2_connections;
+use crate::metrics::MetricsEndpoint;
 use crate::rules::{self, RuleData};
 use crate::shutdown::{self, Stopper, drained};
 use crate::tasks::{Readiness, Supervisor, watch_database};
+use crate::tls::{ReloadingTls, TlsFiles};
 
 /// Opens the database; runs the migrations, or with `--migrate false` checks that none is pending.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
@@ -98,6 +101,11 @@ async fn prepare_history(recorder: &DrawRecorder, load_snapshot: bool) -> anyhow
 /// A built application: the port is bound, the database is ready, the background tasks run.
 pub struct Application {
     listener: TcpListener,
+    /// The plaintext health port (`--health-addr`).
+    health_listener: Option<TcpListener>,
+    metrics: Option<MetricsEndpoint>,
+    tls: Option<Arc<ReloadingTls>>,
+    store: Store,
     routes: Routes,
     health: HealthReporter,
     hub: EventHub,
@@ -110,6 +118,18 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let health_listener = match settings.health_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
+                format!("cannot serve health checks on {addr} (--health-addr, EE_HEALTH_ADDR)")
+            })?),
+            None => None,
+        };
+        // Before anything records a metric, so that the counters exist from the start.
+        let metrics = match settings.metrics_addr {
+            Some(addr) => Some(MetricsEndpoint::bind(addr).await?),
+            None => None,
+        };
+        let tls = tls_files(&settings).map(ReloadingTls::new).transpose()?;
         let auth = authorizer(&settings)?;
         let recorder = open_recorder(&settings).await?;
         prepare_history(&recorder, settings.load_snapshot).await?;
@@ -133,6 +153,7 @@ impl Application {
             std::sync::Arc::new(hub.model().clone()),
             recorder.rules().clone(),
         );
+        let recorder_store = recorder.store().clone();
         let draws = DrawServiceImpl::new(recorder, auth, hub.clone());
         let routes = grpc::routes(&settings, health_service, draws, eligibility)?;
         for name in ["", READINESS[0], READINESS[1]] {
@@ -142,6 +163,10 @@ impl Application {
         }
         Ok(Self {
             listener,
+            health_listener,
+            metrics,
+            tls,
+            store: recorder_store,
             routes,
             health,
             hub,
@@ -154,15 +179,43 @@ impl Application {
         self.listener.local_addr()
     }
 
+    /// The metrics port, when there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|m| m.local_addr().ok())
+    }
+
+    /// The plaintext health port, when there is one.
+    pub fn health_addr(&self) -> Option<SocketAddr> {
+        self.health_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` completes; then readiness turns not serving, streams end with UNAVAILABLE, unary
     /// calls in flight get `shutdown_timeout` to finish, streams `stream_drain_timeout` to deliver their status, and
     /// the server stops.
     pub async fn run_until(
-        self,
+        mut self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let addr = self.listener.local_addr()?;
-        let incoming = http2_connections(self.listener, self.settings.handshake_timeout);
+        if let Some(listener) = self.health_listener.take() {
+            self.serve_health(listener);
+        }
+        if let Some(metrics) = self.metrics.take() {
+            let store = self.store.clone();
+            let sampler: crate::metrics::Sampler = Arc::new(move || store.record_pool_metrics());
+            tokio::spawn(metrics.serve(sampler, self.stop.subscribe()));
+        }
+        if let Some(tls) = &self.tls {
+            tls.clone()
+                .spawn_reloader(self.settings.tls_reload_interval, self.stop.subscribe());
+        }
+        let incoming = http2_connections(
+            self.listener,
+            self.settings.handshake_timeout,
+            self.tls.clone(),
+        );
         let mut served_until = self.stop.subscribe();
         let calls = CallTracker::new();
         let drained = drained(
@@ -182,7 +235,7 @@ impl Application {
             stop: self.stop,
         };
         tokio::spawn(stopper.stop_on(shutdown));
-        tracing::info!(%addr, "serving gRPC");
+        tracing::info!(%addr, tls = self.tls.is_some(), "serving gRPC");
         tokio::select! {
             result = server => result?,
             // Connections that are still open (a subscriber that stopped reading, a call past the timeout) are
@@ -192,6 +245,36 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+impl Application {
+    /// grpc.health.v1 alone, in plaintext, over the same statuses, until the server stops.
+    fn serve_health(&self, listener: TcpListener) {
+        let addr = listener.local_addr().ok();
+        let health = shutdown::health_service(&self.health, self.stop.subscribe());
+        let incoming = http2_connections(listener, self.settings.handshake_timeout, None);
+        let mut stopped = self.stop.subscribe();
+        let server = grpc::transport(&self.settings)
+            .add_service(health)
+            .serve_with_incoming_shutdown(incoming, async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            });
+        tracing::info!(addr = ?addr, "serving health checks in plaintext");
+        tokio::spawn(async move {
+            if let Err(e) = server.await {
+                tracing::error!(error = %e, "the health port stopped");
+            }
+        });
+    }
+}
+
+/// The TLS files of the settings, if TLS is on.
+fn tls_files(settings: &Settings) -> Option<TlsFiles> {
+    Some(TlsFiles {
+        cert: settings.tls_cert.clone()?,
+        key: settings.tls_key.clone()?,
+        client_ca: settings.tls_client_ca.clone(),
+    })
 }
 
 fn live_config(settings: &Settings) -> LiveConfig {

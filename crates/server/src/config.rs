@@ -278,6 +278,49 @@ pub struct Settings {
     #[arg(long, global = true, env = "EE_RULES_DIR")]
     pub rules_dir: Option<PathBuf>,
 
+    /// Serve Prometheus metrics at http://ADDR/metrics (off when unset), for example 0.0.0.0:9090.
+    #[arg(long, global = true, env = "EE_METRICS_ADDR", help_heading = "Metrics")]
+    pub metrics_addr: Option<SocketAddr>,
+
+    /// Serve grpc.health.v1 alone, in plaintext, on this address too (off when unset): for probes that cannot
+    /// speak TLS, such as the kubelet's gRPC probes. Same statuses as the main port.
+    #[arg(long, global = true, env = "EE_HEALTH_ADDR")]
+    pub health_addr: Option<SocketAddr>,
+
+    /// Serve gRPC over TLS with this PEM certificate chain (with --tls-key); reloaded on SIGHUP and when it changes.
+    #[arg(
+        long,
+        global = true,
+        env = "EE_TLS_CERT",
+        requires = "tls_key",
+        help_heading = "TLS"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(
+        long,
+        global = true,
+        env = "EE_TLS_KEY",
+        requires = "tls_cert",
+        help_heading = "TLS"
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// Require client certificates signed by a CA in this PEM file (needs --tls-cert).
+    #[arg(
+        long,
+        global = true,
+        env = "EE_TLS_CLIENT_CA",
+        requires = "tls_cert",
+        help_heading = "TLS"
+    )]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// Seconds between checks of the TLS files for a change (a rotated Kubernetes secret).
+    #[arg(long, global = true, env = "EE_TLS_RELOAD_INTERVAL", default_value = "10", value_parser = parse_seconds, help_heading = "TLS")]
+    pub tls_reload_interval: Duration,
+
     /// Seconds between reads of the event log when nothing wakes it (a backstop for lost notifications).
     #[arg(long, global = true, env = "EE_EVENT_BACKSTOP_INTERVAL", default_value = "10", value_parser = parse_seconds)]
     pub event_backstop_interval: Duration,

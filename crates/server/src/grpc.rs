@@ -10,6 +10,7 @@ use tower::layer::util::{Identity, Stack};
 
 use crate::calls::{CallTracker, CallsLayer};
 use crate::config::Settings;
+use crate::observe::ObserveLayer;
 
 /// The services whose readiness is reported by name.
 pub const READINESS: [&str; 2] = [
@@ -17,8 +18,24 @@ pub const READINESS: [&str; 2] = [
     ee_proto::ELIGIBILITY_SERVICE_NAME,
 ];
 
+/// The layers every call of the main port goes through, the first named innermost: observed (span, log line,
+/// metrics) outermost, so that the codes the calls layer answers with are counted too.
+pub type Layers = Stack<CallsLayer, Stack<ObserveLayer, Identity>>;
+
 /// A server builder with this deployment's transport settings and the layers every call goes through.
-pub fn server(settings: &Settings, calls: CallTracker) -> Server<Stack<CallsLayer, Identity>> {
+pub fn server(settings: &Settings, calls: CallTracker) -> Server<Layers> {
+    transport(settings)
+        .layer(ObserveLayer)
+        .layer(CallsLayer::new(
+            calls,
+            settings.call_timeout,
+            settings.max_request_bytes as usize,
+        ))
+}
+
+/// The transport settings alone (the plaintext health port has no layers: probes are not requests worth a log
+/// line).
+pub fn transport(settings: &Settings) -> Server {
     // Room for the subscriptions allowed on a connection, plus unary calls beside them.
     let streams_per_connection = u32::try_from(
         settings
@@ -37,11 +54,7 @@ pub fn server(settings: &Settings, calls: CallTracker) -> Server<Stack<CallsLaye
             .max_connection_age(settings.max_connection_age)
             .max_connection_age_grace(settings.max_connection_age_grace);
     }
-    builder.layer(CallsLayer::new(
-        calls,
-        settings.call_timeout,
-        settings.max_request_bytes as usize,
-    ))
+    builder
 }
 
 /// Every service served.

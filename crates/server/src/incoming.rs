@@ -1,21 +1,26 @@
 //! Accepting connections: a connection must open HTTP/2 (send the client preface) within the handshake timeout, or
 //! it is closed; so connections that never speak (a port scanner, a half-open socket, a client that stalls) do not
-//! pile up, even when connections have no maximum age. Accepted connections have TCP_NODELAY set.
+//! pile up, even when connections have no maximum age. Accepted connections have TCP_NODELAY set. With TLS the
+//! handshake must complete within the same bound.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
+use crate::tls::{Conn, ReloadingTls};
+
 /// The first bytes of every HTTP/2 connection (RFC 9113, section 3.4).
 const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-/// The connections of `listener` that open HTTP/2 within `handshake`.
+/// The connections of `listener` that open HTTP/2 (after TLS, with `tls`) within `handshake`.
 pub fn http2_connections(
     listener: TcpListener,
     handshake: Duration,
-) -> ReceiverStream<std::io::Result<TcpStream>> {
+    tls: Option<Arc<ReloadingTls>>,
+) -> ReceiverStream<std::io::Result<Conn>> {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
         loop {
@@ -34,10 +39,28 @@ pub fn http2_connections(
             };
             let _ = stream.set_nodelay(true);
             let tx = tx.clone();
+            if let Some(tls) = &tls {
+                let acceptor = tls.acceptor();
+                tokio::spawn(async move {
+                    let peer = stream.peer_addr().ok();
+                    match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            let _ = tx.send(Ok(Conn::Tls(Box::new(stream)))).await;
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(peer = ?peer, error = %e, "TLS handshake failed")
+                        }
+                        Err(_) => {
+                            tracing::debug!(peer = ?peer, ?handshake, "closed a connection that did not finish TLS in time")
+                        }
+                    }
+                });
+                continue;
+            }
             tokio::spawn(async move {
                 match tokio::time::timeout(handshake, opens_http2(&stream)).await {
                     Ok(true) => {
-                        let _ = tx.send(Ok(stream)).await;
+                        let _ = tx.send(Ok(Conn::Plain(stream))).await;
                     }
                     Ok(false) => {
                         tracing::debug!(peer = ?stream.peer_addr().ok(), "closed a connection that does not speak HTTP/2")
@@ -76,7 +99,7 @@ mod tests {
     async fn only_connections_that_open_http2_in_time_are_served() {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let mut incoming = http2_connections(listener, Duration::from_millis(300));
+        let mut incoming = http2_connections(listener, Duration::from_millis(300), None);
         let silent = TcpStream::connect(addr).await.expect("connect");
         let mut http1 = TcpStream::connect(addr).await.expect("connect");
         http1
@@ -92,6 +115,9 @@ mod tests {
             .expect("one connection served")
             .expect("open")
             .expect("a connection");
+        let Conn::Plain(served) = served else {
+            panic!("a plain connection")
+        };
         assert_eq!(served.peer_addr().ok(), good.local_addr().ok());
         // The others are closed by the server: reading from them ends.
         for mut closed in [silent, http1, slow] {

@@ -68,6 +68,38 @@ pub struct Applied {
 /// the history in memory ([`ee_domain::History`]), so a page token works on either.
 pub type PageKey = ee_domain::SortKey;
 
+/// The names of the store's metrics (recorded through the `metrics` facade; the server exports them).
+pub mod metrics_names {
+    /// Histogram: seconds spent waiting for a pooled database connection.
+    pub const POOL_WAIT: &str = "ee_db_pool_wait_seconds";
+    /// Counter: requests for a pooled connection that failed (none free within the connect timeout, or the
+    /// database cannot be reached).
+    pub const POOL_TIMEOUTS: &str = "ee_db_pool_timeouts_total";
+    /// Gauge, by `state` (`in_use`, `idle`): the pool's connections.
+    pub const POOL_CONNECTIONS: &str = "ee_db_pool_connections";
+    /// Gauge: the most connections the pool opens.
+    pub const POOL_MAX_CONNECTIONS: &str = "ee_db_pool_max_connections";
+
+    /// Describes the store's metrics and exports its counters at 0.
+    pub fn describe() {
+        metrics::describe_histogram!(
+            POOL_WAIT,
+            metrics::Unit::Seconds,
+            "Time spent waiting for a pooled database connection"
+        );
+        metrics::describe_counter!(
+            POOL_TIMEOUTS,
+            "Requests for a pooled database connection that failed within the connect timeout"
+        );
+        metrics::describe_gauge!(
+            POOL_CONNECTIONS,
+            "Database connections in the pool, by state"
+        );
+        metrics::describe_gauge!(POOL_MAX_CONNECTIONS, "The most connections the pool opens");
+        metrics::counter!(POOL_TIMEOUTS).absolute(0);
+    }
+}
+
 /// The rounds of invitations, in SQLite or PostgreSQL. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -139,7 +171,25 @@ impl Store {
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<connection::Manager>, StoreError> {
-        Ok(self.pool.get()?)
+        let asked = std::time::Instant::now();
+        let got = self.pool.get();
+        metrics::histogram!(metrics_names::POOL_WAIT).record(asked.elapsed().as_secs_f64());
+        if got.is_err() {
+            metrics::counter!(metrics_names::POOL_TIMEOUTS).increment(1);
+        }
+        Ok(got?)
+    }
+
+    /// Sets the pool gauges (connections in use, idle, and the maximum) to the pool's state now; the metrics
+    /// endpoint calls it before each scrape.
+    pub fn record_pool_metrics(&self) {
+        let state = self.pool.state();
+        let idle = state.idle_connections;
+        let in_use = state.connections.saturating_sub(idle);
+        metrics::gauge!(metrics_names::POOL_CONNECTIONS, "state" => "in_use")
+            .set(f64::from(in_use));
+        metrics::gauge!(metrics_names::POOL_CONNECTIONS, "state" => "idle").set(f64::from(idle));
+        metrics::gauge!(metrics_names::POOL_MAX_CONNECTIONS).set(f64::from(self.pool.max_size()));
     }
 
     /// Runs the migrations not yet applied; returns how many ran.

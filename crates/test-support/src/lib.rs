@@ -9,6 +9,7 @@ pub mod fixtures;
 pub mod ircc;
 pub mod status;
 pub mod streams;
+pub mod tls;
 
 pub use app::TestApp;
 pub use auth::{OPERATOR_TOKEN, authorized, with_token};
