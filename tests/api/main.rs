@@ -11,4 +11,5 @@ mod python_client;
 mod read_model;
 mod server;
 mod shutdown;
+mod tls;
 mod writes;

@@ -17,6 +17,10 @@ use crate::db::{Backend, TestDb};
 /// A running server.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The metrics port, when `metrics_addr` was set.
+    pub metrics_addr: Option<SocketAddr>,
+    /// The plaintext health port, when `health_addr` was set.
+    pub health_addr: Option<SocketAddr>,
     pub backend: Backend,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
@@ -67,12 +71,15 @@ impl TestApp {
             .await
             .expect("the server starts");
         let addr = app.local_addr().expect("bound address");
+        let (metrics_addr, health_addr) = (app.metrics_addr(), app.health_addr());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(app.run_until(async {
             let _ = stopped.await;
         }));
         Self {
             addr,
+            metrics_addr,
+            health_addr,
             backend,
             stop: Some(stop),
             task: Some(task),
