@@ -250,7 +250,10 @@ impl Application {
 impl Application {
     /// grpc.health.v1 alone, in plaintext, over the same statuses, until the server stops.
     fn serve_health(&self, listener: TcpListener) {
-        let addr = listener.local_addr().ok();
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
         let health = shutdown::health_service(&self.health, self.stop.subscribe());
         let incoming = http2_connections(listener, self.settings.handshake_timeout, None);
         let mut stopped = self.stop.subscribe();
@@ -259,7 +262,7 @@ impl Application {
             .serve_with_incoming_shutdown(incoming, async move {
                 let _ = stopped.wait_for(|s| *s).await;
             });
-        tracing::info!(addr = ?addr, "serving health checks in plaintext");
+        tracing::info!(%addr, "serving health checks in plaintext");
         tokio::spawn(async move {
             if let Err(e) = server.await {
                 tracing::error!(error = %e, "the health port stopped");

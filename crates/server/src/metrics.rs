@@ -120,8 +120,12 @@ impl MetricsEndpoint {
 
     /// Serves `GET /metrics` (HTTP/1.1) until `stop` turns true.
     pub async fn serve(self, sampler: Sampler, mut stop: watch::Receiver<bool>) {
-        let addr = self.listener.local_addr().ok();
-        tracing::info!(addr = ?addr, "serving metrics at /metrics");
+        let addr = self
+            .listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        tracing::info!(%addr, "serving metrics at /metrics");
         loop {
             let accepted = tokio::select! {
                 a = self.listener.accept() => a,
