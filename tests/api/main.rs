@@ -5,6 +5,7 @@ mod calls;
 mod eligibility;
 mod faults;
 mod feeds;
+mod grpcurl;
 mod history;
 mod live;
 mod python_client;

@@ -133,8 +133,9 @@ impl Call {
             .increment(1);
         metrics::histogram!(REQUEST_DURATION, "service" => service, "method" => method)
             .record(latency.as_secs_f64());
+        // Outside the call's span, whose fields it repeats: one self-contained line.
         tracing::info!(
-            parent: &self.span,
+            parent: None,
             service,
             method,
             peer = self.peer.map(tracing::field::display),

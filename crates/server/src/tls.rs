@@ -358,3 +358,52 @@ fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     };
     (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn certificate(not_after: (i32, u8, u8)) -> CertificateDer<'static> {
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(not_after.0, not_after.1, not_after.2);
+        let key = rcgen::KeyPair::generate().expect("key");
+        params.self_signed(&key).expect("certificate").der().clone()
+    }
+
+    #[test]
+    fn the_expiry_is_read_from_utc_and_generalized_times() {
+        // RFC 5280: UTCTime up to 2049, GeneralizedTime from 2050.
+        for (y, m, d) in [(2031, 7, 15), (2049, 12, 31), (2050, 1, 1), (2199, 2, 28)] {
+            let expected = NaiveDate::from_ymd_opt(y, u32::from(m), u32::from(d))
+                .expect("date")
+                .and_hms_opt(0, 0, 0)
+                .expect("time")
+                .and_utc();
+            assert_eq!(
+                not_after(&certificate((y, m, d))),
+                Some(expected),
+                "{y}-{m}-{d}"
+            );
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_a_certificate_have_no_expiry() {
+        let der = certificate((2031, 7, 15));
+        for len in [0, 1, 2, 10, der.as_ref().len() / 2] {
+            assert_eq!(
+                not_after(&CertificateDer::from(der.as_ref()[..len].to_vec())),
+                None,
+                "{len}"
+            );
+        }
+        assert_eq!(
+            not_after(&CertificateDer::from(vec![
+                0x30, 0x84, 0xff, 0xff, 0xff, 0xff
+            ])),
+            None
+        );
+    }
+}

@@ -338,9 +338,7 @@ async fn metrics_move_after_calls_and_a_subscription(backend: Backend) {
         .into_inner();
     let draw = round("500", general(), after_the_history(1));
     draws
-        .record_draw(authorized(RecordDrawRequest {
-            draw: Some(draw),
-        }))
+        .record_draw(authorized(RecordDrawRequest { draw: Some(draw) }))
         .await
         .expect("RecordDraw");
     let event = tokio::time::timeout(PATIENCE, subscription.message())
