@@ -215,7 +215,12 @@ impl EventHub {
             tx,
             stop: self.inner.stop.subscribe(),
         };
-        tokio::spawn(forwarder.run(rx, ending.clone(), slot));
+        // In the call's span, so that what the forwarder logs names the call and its peer.
+        tokio::spawn(tracing::Instrument::in_current_span(forwarder.run(
+            rx,
+            ending.clone(),
+            slot,
+        )));
         Ok(EventStream {
             rx: out,
             ending,

@@ -117,16 +117,21 @@ fn load(files: &TlsFiles) -> anyhow::Result<(Arc<ServerConfig>, Option<DateTime<
     Ok((Arc::new(config), expires))
 }
 
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 fn warn_if_expiring(files: &TlsFiles, expires: Option<DateTime<Utc>>) {
-    let Some(expires) = expires else {
+    let Some(expires_at) = expires else {
         tracing::warn!(cert = %files.cert.display(), "cannot read the TLS certificate's expiry date");
         return;
     };
-    metrics::gauge!(TLS_CERT_EXPIRY).set(expires.timestamp() as f64);
+    metrics::gauge!(TLS_CERT_EXPIRY).set(expires_at.timestamp() as f64);
     let now = Utc::now();
-    if expires <= now {
+    let expires = rfc3339(expires_at);
+    if expires_at <= now {
         tracing::warn!(cert = %files.cert.display(), %expires, "the TLS certificate has expired: clients will refuse it");
-    } else if expires - now <= EXPIRY_WARNING {
+    } else if expires_at - now <= EXPIRY_WARNING {
         tracing::warn!(cert = %files.cert.display(), %expires, "the TLS certificate expires within 7 days");
     }
 }
@@ -145,7 +150,7 @@ impl ReloadingTls {
         let seen = files.read_all().ok();
         let (config, expires) = load(&files)?;
         warn_if_expiring(&files, expires);
-        tracing::info!(cert = %files.cert.display(), client_certificates = files.client_ca.is_some(), expires = ?expires, "TLS on");
+        tracing::info!(cert = %files.cert.display(), client_certificates = files.client_ca.is_some(), expires = expires.map(rfc3339).map(tracing::field::display), "TLS on");
         Ok(Arc::new(Self {
             files,
             config: RwLock::new(config),
@@ -170,7 +175,7 @@ impl ReloadingTls {
             Ok((config, expires)) => {
                 *self.config.write().unwrap_or_else(|p| p.into_inner()) = config;
                 metrics::counter!(TLS_RELOADS, "outcome" => "reloaded").increment(1);
-                tracing::info!(cert = %self.files.cert.display(), expires = ?expires, "reloaded the TLS certificate");
+                tracing::info!(cert = %self.files.cert.display(), expires = expires.map(rfc3339).map(tracing::field::display), "reloaded the TLS certificate");
                 warn_if_expiring(&self.files, expires);
                 Ok(())
             }
