@@ -8,7 +8,7 @@ use ee_proto::v1::draw_service_client::DrawServiceClient;
 use ee_proto::v1::eligibility_service_client::EligibilityServiceClient;
 use ee_proto::v1::{GetLatestDrawRequest, ListCategoriesRequest, ListDrawsRequest};
 use ee_test_support::streams::PATIENCE;
-use ee_test_support::tls::{TestCa, TlsPaths, served_certificate, tls_channel};
+use ee_test_support::tls::{TestCa, TlsPaths, served_certificate, tls_channel, tls_connect};
 use ee_test_support::{Backend, TestApp, on_both_backends};
 use tonic::Code;
 use tonic_health::pb::HealthCheckRequest;
@@ -216,7 +216,39 @@ async fn the_plaintext_health_port_reports_the_same_statuses_beside_tls(backend:
     assert_eq!(status.code(), Code::Unimplemented);
 }
 
+/// A connection that finishes TLS but never opens HTTP/2 is closed after the handshake timeout, as a plaintext one
+/// is: silent connections do not pile up behind TLS either.
+async fn a_silent_connection_after_tls_is_closed(backend: Backend) {
+    let ca = TestCa::new("ee test CA");
+    let paths = TlsPaths::write(&tls_dir("silent"), &ca.server("server"), None);
+    let app = TestApp::spawn_with(backend, |s| {
+        paths.apply(s);
+        s.handshake_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let mut silent = tls_connect(app.addr, &ca, None)
+        .await
+        .expect("TLS handshake");
+    let mut buf = [0u8; 1];
+    let read = tokio::time::timeout(
+        PATIENCE,
+        tokio::io::AsyncReadExt::read(&mut silent, &mut buf),
+    )
+    .await
+    .expect("closed by the server within the bound");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    // A client that speaks gets through.
+    let channel = tls_channel(app.addr, &ca, None)
+        .await
+        .expect("TLS connection");
+    DrawServiceClient::new(channel)
+        .get_latest_draw(GetLatestDrawRequest::default())
+        .await
+        .expect("GetLatestDraw over TLS");
+}
+
 on_both_backends!(
+    a_silent_connection_after_tls_is_closed,
     both_services_over_tls_with_client_certificates,
     a_rotated_certificate_is_served_without_a_restart,
     the_plaintext_health_port_reports_the_same_statuses_beside_tls,

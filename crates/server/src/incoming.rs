@@ -43,15 +43,17 @@ pub fn http2_connections(
                 let acceptor = tls.acceptor();
                 tokio::spawn(async move {
                     let peer = stream.peer_addr().ok();
-                    match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
-                        Ok(Ok(stream)) => {
-                            let _ = tx.send(Ok(Conn::Tls(Box::new(stream)))).await;
+                    match tokio::time::timeout(handshake, opens_http2_over_tls(acceptor, stream))
+                        .await
+                    {
+                        Ok(Ok(conn)) => {
+                            let _ = tx.send(Ok(conn)).await;
                         }
                         Ok(Err(e)) => {
-                            tracing::debug!(peer = ?peer, error = %e, "TLS handshake failed")
+                            tracing::debug!(peer = ?peer, error = %e, "closed a connection that did not open TLS and HTTP/2")
                         }
                         Err(_) => {
-                            tracing::debug!(peer = ?peer, ?handshake, "closed a connection that did not finish TLS in time")
+                            tracing::debug!(peer = ?peer, ?handshake, "closed a connection that did not open TLS and HTTP/2 in time")
                         }
                     }
                 });
@@ -73,6 +75,23 @@ pub fn http2_connections(
         }
     });
     ReceiverStream::new(rx)
+}
+
+/// The TLS handshake, then the HTTP/2 preface: read (TLS cannot peek) and handed on again by the connection.
+async fn opens_http2_over_tls(
+    acceptor: tokio_rustls::TlsAcceptor,
+    stream: TcpStream,
+) -> std::io::Result<Conn> {
+    let mut tls = acceptor.accept(stream).await?;
+    let mut preface = vec![0u8; PREFACE.len()];
+    tokio::io::AsyncReadExt::read_exact(&mut tls, &mut preface).await?;
+    if preface != PREFACE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not HTTP/2 after TLS",
+        ));
+    }
+    Ok(Conn::tls(tls, preface))
 }
 
 /// Whether the peer's first bytes are the HTTP/2 preface; they are peeked, not consumed.

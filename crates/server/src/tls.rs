@@ -242,7 +242,25 @@ impl ReloadingTls {
 /// An accepted connection, in the clear or over TLS.
 pub enum Conn {
     Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsConn>),
+}
+
+/// A TLS connection whose first bytes (the HTTP/2 preface, read to check it) are handed on before the rest.
+pub struct TlsConn {
+    stream: TlsStream<TcpStream>,
+    replay: Vec<u8>,
+    at: usize,
+}
+
+impl Conn {
+    /// A TLS connection from which `read` was already read.
+    pub fn tls(stream: TlsStream<TcpStream>, read: Vec<u8>) -> Self {
+        Conn::Tls(Box::new(TlsConn {
+            stream,
+            replay: read,
+            at: 0,
+        }))
+    }
 }
 
 impl Connected for Conn {
@@ -251,7 +269,7 @@ impl Connected for Conn {
     fn connect_info(&self) -> TcpConnectInfo {
         match self {
             Conn::Plain(s) => s.connect_info(),
-            Conn::Tls(s) => s.get_ref().0.connect_info(),
+            Conn::Tls(s) => s.stream.get_ref().0.connect_info(),
         }
     }
 }
@@ -264,7 +282,15 @@ impl AsyncRead for Conn {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Conn::Tls(s) => {
+                if s.at < s.replay.len() {
+                    let n = buf.remaining().min(s.replay.len() - s.at);
+                    buf.put_slice(&s.replay[s.at..s.at + n]);
+                    s.at += n;
+                    return Poll::Ready(Ok(()));
+                }
+                Pin::new(&mut s.stream).poll_read(cx, buf)
+            }
         }
     }
 }
@@ -277,7 +303,7 @@ impl AsyncWrite for Conn {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Conn::Tls(s) => Pin::new(&mut s.stream).poll_write(cx, buf),
         }
     }
 
@@ -288,28 +314,28 @@ impl AsyncWrite for Conn {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+            Conn::Tls(s) => Pin::new(&mut s.stream).poll_write_vectored(cx, bufs),
         }
     }
 
     fn is_write_vectored(&self) -> bool {
         match self {
             Conn::Plain(s) => s.is_write_vectored(),
-            Conn::Tls(s) => s.is_write_vectored(),
+            Conn::Tls(s) => s.stream.is_write_vectored(),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_flush(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Conn::Tls(s) => Pin::new(&mut s.stream).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Conn::Tls(s) => Pin::new(&mut s.stream).poll_shutdown(cx),
         }
     }
 }

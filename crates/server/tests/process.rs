@@ -745,3 +745,17 @@ async fn a_metrics_address_in_use_stops_the_server() {
     assert_one_clear_message(status, &lines, &format!("cannot serve metrics on {addr}"));
     drop(taken);
 }
+
+#[tokio::test]
+async fn a_health_address_in_use_stops_the_server() {
+    let db = TestDb::new(Backend::Sqlite);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let (status, lines) = failed_start(command(&db).args(["--health-addr", &addr])).await;
+    assert_one_clear_message(
+        status,
+        &lines,
+        &format!("cannot serve health checks on {addr}"),
+    );
+    drop(taken);
+}

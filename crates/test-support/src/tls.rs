@@ -161,6 +161,22 @@ pub async fn served_certificate(
     ca: &TestCa,
     client: Option<&Pem>,
 ) -> std::io::Result<CertificateDer<'static>> {
+    let stream = tls_connect(addr, ca, client).await?;
+    let (_, session) = stream.get_ref();
+    session
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .map(|c| c.clone().into_owned())
+        .ok_or_else(|| std::io::Error::other("the server presented no certificate"))
+}
+
+/// A bare TLS connection to `addr` (ALPN h2) trusting `ca`, with `client`'s certificate if given: the handshake
+/// is done, nothing else is sent.
+pub async fn tls_connect(
+    addr: SocketAddr,
+    ca: &TestCa,
+    client: Option<&Pem>,
+) -> std::io::Result<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
     use rustls_pki_types::pem::PemObject;
     let mut roots = rustls::RootCertStore::empty();
     roots
@@ -184,13 +200,7 @@ pub async fn served_certificate(
     config.alpn_protocols = vec![b"h2".to_vec()];
     let tcp = tokio::net::TcpStream::connect(addr).await?;
     let name = ServerName::try_from(SERVER_NAME).expect("server name");
-    let stream = tokio_rustls::TlsConnector::from(Arc::new(config))
+    tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
-        .await?;
-    let (_, session) = stream.get_ref();
-    session
-        .peer_certificates()
-        .and_then(|c| c.first())
-        .map(|c| c.clone().into_owned())
-        .ok_or_else(|| std::io::Error::other("the server presented no certificate"))
+        .await
 }
