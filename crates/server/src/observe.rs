@@ -79,12 +79,10 @@ where
                     Ok(response) => {
                         let mut call = call;
                         call.code = grpc_status(response.headers());
-                        Ok(response.map(|inner| ObservedBody {
-                            inner,
-                            call: Some(call),
-                        }))
+                        Ok(response.map(|inner| ObservedBody { inner, call }))
                     }
                     Err(e) => {
+                        let mut call = call;
                         call.end(Some("UNKNOWN"));
                         Err(e)
                     }
@@ -95,15 +93,17 @@ where
     }
 }
 
-/// A call under way: ended (logged and counted) once.
+/// A call under way: ended (logged and counted) once, at the latest when dropped: a call whose response or body is
+/// dropped before its status (the client reset the stream, the connection closed) ends as CANCELLED.
 struct Call {
     service: &'static str,
     method: &'static str,
     peer: Option<SocketAddr>,
     span: tracing::Span,
     started: Instant,
-    /// From a trailers-only response's headers.
+    /// From a trailers-only response's headers, or the trailers.
     code: Option<&'static str>,
+    ended: bool,
 }
 
 impl Call {
@@ -121,10 +121,15 @@ impl Call {
             span,
             started: Instant::now(),
             code: None,
+            ended: false,
         }
     }
 
-    fn end(self, code: Option<&'static str>) {
+    /// Ends the call with `code`, else the code already seen, else CANCELLED.
+    fn end(&mut self, code: Option<&'static str>) {
+        if std::mem::replace(&mut self.ended, true) {
+            return;
+        }
         let (service, method) = (self.service, self.method);
         let code = code.or(self.code).unwrap_or("CANCELLED");
         let latency = self.started.elapsed();
@@ -146,22 +151,18 @@ impl Call {
     }
 }
 
+impl Drop for Call {
+    fn drop(&mut self) {
+        self.end(None);
+    }
+}
+
 pin_project! {
     /// The response body, watched for the status in its trailers and for its end.
     pub struct ObservedBody<B> {
         #[pin]
         inner: B,
-        call: Option<Call>,
-    }
-
-    impl<B> PinnedDrop for ObservedBody<B> {
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            // Dropped before its end: the code from the headers if the response had one, else CANCELLED.
-            if let Some(call) = this.call.take() {
-                call.end(None);
-            }
-        }
+        call: Call,
     }
 }
 
@@ -174,30 +175,17 @@ impl<B: Body> Body for ObservedBody<B> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let this = self.project();
-        let span = this.call.as_ref().map(|c| c.span.clone());
-        let _entered = span.as_ref().map(tracing::Span::enter);
-        let polled = this.inner.poll_frame(cx);
+        let call = this.call;
+        let polled = call.span.in_scope(|| this.inner.poll_frame(cx));
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
-                if let Some(trailers) = frame.trailers_ref()
-                    && let Some(code) = grpc_status(trailers)
-                    && let Some(call) = this.call.as_mut()
-                {
+                if let Some(code) = frame.trailers_ref().and_then(grpc_status) {
                     call.code = Some(code);
                 }
             }
-            Poll::Ready(Some(Err(_))) => {
-                if let Some(call) = this.call.take() {
-                    call.end(Some("INTERNAL"));
-                }
-            }
-            Poll::Ready(None) => {
-                if let Some(call) = this.call.take() {
-                    // A body that ends without any status is a transport fault, as a client reads it.
-                    let code = call.code.unwrap_or("UNKNOWN");
-                    call.end(Some(code));
-                }
-            }
+            Poll::Ready(Some(Err(_))) => call.end(Some("INTERNAL")),
+            // A body that ends without any status is a transport fault, as a client reads it.
+            Poll::Ready(None) => call.end(Some(call.code.unwrap_or("UNKNOWN"))),
             Poll::Pending => {}
         }
         polled
@@ -288,6 +276,76 @@ fn served_methods() -> HashMap<String, (&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+    const LIST: &str = "/expressentry.v1.DrawService/ListDraws";
+
+    /// The in-flight gauge and the request counters, as recorded since the last look (a snapshot drains them).
+    fn recorded(recorder: &DebuggingRecorder) -> (Option<f64>, Vec<(String, u64)>) {
+        let mut gauge = None;
+        let mut counts = Vec::new();
+        for (key, _, _, value) in recorder.snapshotter().snapshot().into_vec() {
+            let key = key.key();
+            let code = key
+                .labels()
+                .find(|l| l.key() == "code")
+                .map(|l| l.value().to_owned());
+            match (key.name(), value) {
+                (CALLS_IN_FLIGHT, DebugValue::Gauge(g)) => gauge = Some(g.into_inner()),
+                (REQUESTS, DebugValue::Counter(n)) => counts.push((code.unwrap_or_default(), n)),
+                _ => {}
+            }
+        }
+        (gauge, counts)
+    }
+
+    fn request() -> Request<()> {
+        Request::builder().uri(LIST).body(()).expect("request")
+    }
+
+    #[test]
+    fn a_call_dropped_before_its_response_ends_as_cancelled() {
+        let recorder = DebuggingRecorder::new();
+        metrics::with_local_recorder(&recorder, || {
+            let mut service = ObserveLayer.layer(tower::service_fn(|_: Request<()>| {
+                std::future::pending::<Result<Response<String>, std::convert::Infallible>>()
+            }));
+            let pending = service.call(request());
+            assert_eq!(recorded(&recorder), (Some(1.0), vec![]));
+            drop(pending);
+            assert_eq!(
+                recorded(&recorder),
+                (Some(-1.0), vec![("CANCELLED".into(), 1)])
+            );
+        });
+    }
+
+    #[test]
+    fn a_trailers_only_response_is_counted_with_its_code() {
+        let recorder = DebuggingRecorder::new();
+        metrics::with_local_recorder(&recorder, || {
+            let mut service = ObserveLayer.layer(tower::service_fn(|_: Request<()>| async {
+                let response = tonic::Status::not_found("no such round").into_http::<String>();
+                Ok::<_, std::convert::Infallible>(response)
+            }));
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("runtime");
+            let response = runtime
+                .block_on(service.call(request()))
+                .expect("a response");
+            assert_eq!(
+                recorded(&recorder).0,
+                Some(1.0),
+                "in flight until the body ends"
+            );
+            drop(response);
+            assert_eq!(
+                recorded(&recorder),
+                (Some(-1.0), vec![("NOT_FOUND".into(), 1)])
+            );
+        });
+    }
 
     #[test]
     fn paths_of_served_methods_are_labelled_others_are_unknown() {
