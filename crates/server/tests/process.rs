@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ee_proto::v1::draw_service_client::DrawServiceClient;
-use ee_proto::v1::{GetDrawRequest, ListDrawsRequest, RecordDrawRequest, SubscribeDrawsRequest};
+use ee_proto::v1::{
+    GetDrawRequest, ImportFeedRequest, ListDrawsRequest, RecordDrawRequest, SubscribeDrawsRequest,
+};
 use ee_test_support::fixtures::{after_the_history, general, round};
 use ee_test_support::streams::PATIENCE;
 use ee_test_support::tls::{TestCa, TlsPaths, served_certificate};
@@ -225,6 +227,22 @@ async fn scrape(addr: SocketAddr) -> String {
     body.to_owned()
 }
 
+/// Scrapes until `ready` holds, within [`PATIENCE`].
+async fn scrape_until(addr: SocketAddr, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let text = scrape(addr).await;
+        if ready(&text) {
+            return text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not within {PATIENCE:?}:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The sum of the samples of `name` whose labels include every one of `labels` (`key="value"`); `None` when there
 /// is no such sample.
 fn sample(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
@@ -249,7 +267,13 @@ const DRAWS: &str = "service=\"expressentry.v1.DrawService\"";
 
 async fn metrics_move_after_calls_and_a_subscription(backend: Backend) {
     let db = TestDb::new(backend);
-    let mut server = Server::start(command(&db).args(["--metrics-addr", "127.0.0.1:0"])).await;
+    let mut server = Server::start(command(&db).args([
+        "--metrics-addr",
+        "127.0.0.1:0",
+        "--max-request-bytes",
+        "65536",
+    ]))
+    .await;
     let metrics = addr_of(
         &log_line(
             &mut server.child,
@@ -330,6 +354,14 @@ async fn metrics_move_after_calls_and_a_subscription(backend: Backend) {
         .await
         .expect_err("no such method");
     assert_eq!(unimplemented.code(), Code::Unimplemented);
+    // A request over the size limit: the call layer answers, before the handler.
+    let too_large = draws
+        .import_feed(authorized(ImportFeedRequest {
+            feed_json: vec![b' '; 100 * 1024],
+        }))
+        .await
+        .expect_err("over the limit");
+    assert_eq!(too_large.code(), Code::ResourceExhausted);
 
     let mut subscription = DrawServiceClient::new(server.channel().await)
         .subscribe_draws(SubscribeDrawsRequest::default())
@@ -348,7 +380,12 @@ async fn metrics_move_after_calls_and_a_subscription(backend: Backend) {
         .expect("an event");
     assert!(event.event.is_some());
 
-    let during = scrape(metrics).await;
+    // The event reached the subscriber (from the log or the broadcast); the pump publishes it on its own time.
+    let during = scrape_until(metrics, |text| {
+        sample(text, "ee_live_events_published_total", &[]).is_some_and(|n| n >= 1.0)
+            && sample(text, "ee_live_events_delivered_total", &[]) == Some(1.0)
+    })
+    .await;
     let list = ["method=\"ListDraws\"", DRAWS];
     assert_eq!(
         sample(
@@ -373,6 +410,19 @@ async fn metrics_move_after_calls_and_a_subscription(backend: Backend) {
             &during,
             "ee_grpc_requests_total",
             &["service=\"unknown\"", "code=\"UNIMPLEMENTED\""]
+        ),
+        Some(1.0),
+        "{during}"
+    );
+    assert_eq!(
+        sample(
+            &during,
+            "ee_grpc_requests_total",
+            &[
+                DRAWS,
+                "method=\"ImportFeed\"",
+                "code=\"RESOURCE_EXHAUSTED\""
+            ]
         ),
         Some(1.0),
         "{during}"
@@ -433,24 +483,15 @@ async fn metrics_move_after_calls_and_a_subscription(backend: Backend) {
 
     // The subscription ends: the gauge goes back down, and the stream is counted (cancelled by the client).
     drop(subscription);
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    let after = loop {
-        let text = scrape(metrics).await;
-        if sample(&text, "ee_live_subscribers", &[]) == Some(0.0)
+    let after = scrape_until(metrics, |text| {
+        sample(text, "ee_live_subscribers", &[]) == Some(0.0)
             && sample(
-                &text,
+                text,
                 "ee_grpc_calls_in_flight",
                 &[DRAWS, "method=\"SubscribeDraws\""],
             ) == Some(0.0)
-        {
-            break text;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the subscriber gauge stayed up:\n{text}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    })
+    .await;
     assert_eq!(
         sample(
             &after,
@@ -570,10 +611,15 @@ async fn sigterm_with_an_open_subscription(backend: Backend) {
     assert!(all.contains("\"stopped\""), "{all}");
 }
 
-on_both_backends!(
-    metrics_move_after_calls_and_a_subscription,
-    sigterm_with_an_open_subscription
-);
+/// In a module, so that the test names read `process::sqlite::...` and `process::postgres::...`, as `.ci/run`
+/// counts them.
+mod process {
+    use super::*;
+    on_both_backends!(
+        metrics_move_after_calls_and_a_subscription,
+        sigterm_with_an_open_subscription
+    );
+}
 
 // ---- TLS ----
 
