@@ -79,6 +79,10 @@ where
                     Ok(response) => {
                         let mut call = call;
                         call.code = grpc_status(response.headers());
+                        // A trailers-only response (an error) is complete: counted before the client can see it.
+                        if call.code.is_some() && response.body().is_end_stream() {
+                            call.end(None);
+                        }
                         Ok(response.map(|inner| ObservedBody { inner, call }))
                     }
                     Err(e) => {
@@ -179,8 +183,9 @@ impl<B: Body> Body for ObservedBody<B> {
         let polled = call.span.in_scope(|| this.inner.poll_frame(cx));
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
+                // The trailers end a gRPC response: counted before they are sent.
                 if let Some(code) = frame.trailers_ref().and_then(grpc_status) {
-                    call.code = Some(code);
+                    call.end(Some(code));
                 }
             }
             Poll::Ready(Some(Err(_))) => call.end(Some("INTERNAL")),
@@ -334,15 +339,17 @@ mod tests {
             let response = runtime
                 .block_on(service.call(request()))
                 .expect("a response");
+            // Counted once the response is made, before the client can see it, and once only.
+            assert!(response.body().is_end_stream(), "trailers-only");
             assert_eq!(
-                recorded(&recorder).0,
-                Some(1.0),
-                "in flight until the body ends"
+                recorded(&recorder),
+                (Some(0.0), vec![("NOT_FOUND".into(), 1)])
             );
             drop(response);
             assert_eq!(
-                recorded(&recorder),
-                (Some(-1.0), vec![("NOT_FOUND".into(), 1)])
+                recorded(&recorder).1,
+                vec![("NOT_FOUND".into(), 0)],
+                "not again"
             );
         });
     }
