@@ -56,7 +56,10 @@ fn refused(path: &Path, s: &tonic::Status) -> anyhow::Error {
             .trim_end_matches("; fix the named field and retry");
         return Error::new(
             Exit::Usage,
-            format!("{}: the server refused the profile: {detail}; fix the profile", path.display()),
+            format!(
+                "{}: the server refused the profile: {detail}; fix the profile",
+                path.display()
+            ),
         )
         .into();
     }
@@ -100,24 +103,33 @@ const CRS_CSV: &[&str] = &["section", "code", "label", "points", "max_points"];
 
 fn sections(crs: &CrsBreakdown) -> [(&'static str, &'static str, v1::CrsSection); 4] {
     [
-        ("core", "Core / human capital", crs.core.clone().unwrap_or_default()),
-        ("spouse", "Spouse or partner", crs.spouse.clone().unwrap_or_default()),
+        (
+            "core",
+            "Core / human capital",
+            crs.core.clone().unwrap_or_default(),
+        ),
+        (
+            "spouse",
+            "Spouse or partner",
+            crs.spouse.clone().unwrap_or_default(),
+        ),
         (
             "transferability",
             "Skill transferability",
             crs.transferability.clone().unwrap_or_default(),
         ),
-        ("additional", "Additional points", crs.additional.clone().unwrap_or_default()),
+        (
+            "additional",
+            "Additional points",
+            crs.additional.clone().unwrap_or_default(),
+        ),
     ]
 }
 
 fn crs_csv(crs: &CrsBreakdown, out: &mut Out) -> anyhow::Result<()> {
     for (id, _, section) in sections(crs) {
         for l in &section.lines {
-            out.csv_row(
-                CRS_CSV,
-                &[id, &l.code, &l.label, &l.points.to_string(), ""],
-            )?;
+            out.csv_row(CRS_CSV, &[id, &l.code, &l.label, &l.points.to_string(), ""])?;
         }
         out.csv_row(
             CRS_CSV,
@@ -130,12 +142,16 @@ fn crs_csv(crs: &CrsBreakdown, out: &mut Out) -> anyhow::Result<()> {
             ],
         )?;
     }
-    out.csv_row(CRS_CSV, &["total", "TOTAL", "", &crs.total.to_string(), "1200"])
+    out.csv_row(
+        CRS_CSV,
+        &["total", "TOTAL", "", &crs.total.to_string(), "1200"],
+    )
 }
 
 /// Every section with every line, then the notes.
 fn crs_table(crs: &CrsBreakdown, out: &mut Out) -> anyhow::Result<()> {
     let s = out.style;
+    // Labels are the server's sentences: the column is as wide as the longest.
     let width = sections(crs)
         .iter()
         .flat_map(|(_, _, sec)| sec.lines.iter().map(|l| l.label.chars().count()))
@@ -158,6 +174,9 @@ fn crs_table(crs: &CrsBreakdown, out: &mut Out) -> anyhow::Result<()> {
             out.line(format!("  {:<width$}  {:>4}", l.label, l.points))?;
         }
     }
+    out.line("")?;
+    let head = format!("{:<w$}", "Total", w = width + 2);
+    out.line(format!("{}  {:>4} of 1200", s.bold(&head), crs.total))?;
     if !crs.notes.is_empty() {
         out.line("")?;
         out.line(s.bold("Notes"))?;
@@ -168,7 +187,11 @@ fn crs_table(crs: &CrsBreakdown, out: &mut Out) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn eligibility(a: EligibilityArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::Result<()> {
+pub async fn eligibility(
+    a: EligibilityArgs,
+    connect: &ConnectArgs,
+    out: &mut Out,
+) -> anyhow::Result<()> {
     let profile = read_profile(&a.profile)?;
     let mut client = connect.eligibility().await?;
     let r = client
@@ -193,7 +216,13 @@ pub async fn eligibility(a: EligibilityArgs, connect: &ConnectArgs, out: &mut Ou
         Format::Csv => {
             for p in &r.programs {
                 let id = output::program(p.program);
-                rows_with_reasons(out, HEADER, &["program", id, "", id], p.eligible, &p.reasons)?;
+                rows_with_reasons(
+                    out,
+                    HEADER,
+                    &["program", id, "", id],
+                    p.eligible,
+                    &p.reasons,
+                )?;
             }
             for c in &r.categories {
                 let version = c.category_version.to_string();
@@ -221,7 +250,11 @@ pub async fn eligibility(a: EligibilityArgs, connect: &ConnectArgs, out: &mut Ou
     out.line("")?;
     out.line(s.bold("Programs"))?;
     for p in &r.programs {
-        let mut line = format!("  {:<4} {}", output::program(p.program), verdict(p.eligible));
+        let mut line = format!(
+            "  {:<4} {}",
+            output::program(p.program),
+            verdict(p.eligible)
+        );
         if let Some(f) = &p.fsw_points {
             line.push_str(&format!(
                 "  (selection grid {} of 100, pass mark {}: language {}, education {}, experience {}, age {}, \
@@ -284,12 +317,20 @@ fn rows_with_reasons(
 fn reasons(out: &mut Out, reasons: &[Reason], indent: &str) -> anyhow::Result<()> {
     let s = out.style;
     for r in reasons {
-        out.line(format!("{indent}- {} {}", s.dim(&r.code), r.message))?;
+        out.line(format!(
+            "{indent}- {} {}",
+            s.dim(&format!("{}:", r.code)),
+            r.message
+        ))?;
     }
     Ok(())
 }
 
-pub async fn invitation(a: InvitationArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::Result<()> {
+pub async fn invitation(
+    a: InvitationArgs,
+    connect: &ConnectArgs,
+    out: &mut Out,
+) -> anyhow::Result<()> {
     let profile = read_profile(&a.profile)?;
     let mut client = connect.eligibility().await?;
     let r = client

@@ -60,7 +60,11 @@ const LIST_CSV: &[&str] = &[
     "unverified",
 ];
 
-pub async fn run(command: CategoriesCommand, connect: &ConnectArgs, out: &mut Out) -> anyhow::Result<()> {
+pub async fn run(
+    command: CategoriesCommand,
+    connect: &ConnectArgs,
+    out: &mut Out,
+) -> anyhow::Result<()> {
     let mut client = connect.eligibility().await?;
     match command {
         CategoriesCommand::List(a) => {
@@ -105,21 +109,34 @@ pub async fn run(command: CategoriesCommand, connect: &ConnectArgs, out: &mut Ou
                                 c.id.clone(),
                                 c.version.to_string(),
                                 output::date(&c.effective_from),
-                                c.effective_until
-                                    .as_ref()
-                                    .map_or_else(|| "in force".to_owned(), |_| output::date(&c.effective_until)),
+                                c.effective_until.as_ref().map_or_else(
+                                    || "in force".to_owned(),
+                                    |_| output::date(&c.effective_until),
+                                ),
                                 requirement(c.requirement).to_owned(),
                                 if c.occupations.is_empty() {
                                     String::new()
                                 } else {
                                     c.occupations.len().to_string()
                                 },
-                                format!("{}{}", c.name, if c.unverified { " (unverified)" } else { "" }),
+                                format!(
+                                    "{}{}",
+                                    c.name,
+                                    if c.unverified { " (unverified)" } else { "" }
+                                ),
                             ]
                         })
                         .collect();
                     out.table(
-                        &["id", "version", "from", "until", "requirement", "occupations", "name"],
+                        &[
+                            "id",
+                            "version",
+                            "from",
+                            "until",
+                            "requirement",
+                            "occupations",
+                            "name",
+                        ],
                         &[false, true, false, false, false, true, false],
                         &rows,
                     )?;
@@ -150,7 +167,14 @@ pub async fn run(command: CategoriesCommand, connect: &ConnectArgs, out: &mut Ou
 }
 
 fn show(c: &Category, out: &mut Out) -> anyhow::Result<()> {
-    const CSV: &[&str] = &["category_id", "version", "noc_code", "title", "teer", "unverified"];
+    const CSV: &[&str] = &[
+        "category_id",
+        "version",
+        "noc_code",
+        "title",
+        "teer",
+        "unverified",
+    ];
     match out.format {
         Format::Json => return out.message(c, "Category"),
         Format::Csv => {
@@ -174,20 +198,35 @@ fn show(c: &Category, out: &mut Out) -> anyhow::Result<()> {
     }
     let s = out.style;
     out.line(s.bold(&format!("{} (version {} of {})", c.name, c.version, c.id)))?;
-    let until = c
-        .effective_until
-        .as_ref()
-        .map_or_else(|| "in force".to_owned(), |_| format!("until {}", output::date(&c.effective_until)));
-    out.line(format!("  {:<12} {} {until}", s.dim("from"), output::date(&c.effective_from)))?;
-    out.line(format!("  {:<12} {}", s.dim("requirement"), requirement(c.requirement)))?;
+    let until = c.effective_until.as_ref().map_or_else(
+        || "in force".to_owned(),
+        |_| format!("until {}", output::date(&c.effective_until)),
+    );
+    out.line(format!(
+        "  {:<12} {} {until}",
+        s.dim("from"),
+        output::date(&c.effective_from)
+    ))?;
+    out.line(format!(
+        "  {:<12} {}",
+        s.dim("requirement"),
+        requirement(c.requirement)
+    ))?;
     if let Some(e) = &c.experience {
         out.line(format!("  {:<12} {}", s.dim("experience"), e.description))?;
     }
     if c.french_nclc_min > 0 {
-        out.line(format!("  {:<12} NCLC {} in all four abilities", s.dim("French"), c.french_nclc_min))?;
+        out.line(format!(
+            "  {:<12} NCLC {} in all four abilities",
+            s.dim("French"),
+            c.french_nclc_min
+        ))?;
     }
     if c.unverified {
-        out.line(format!("  {}", s.yellow("Not confirmed on canada.ca: the best available reading.")))?;
+        out.line(format!(
+            "  {}",
+            s.yellow("Not confirmed on canada.ca: the best available reading.")
+        ))?;
     }
     if !c.notes.is_empty() {
         out.line(format!("  {:<12} {}", s.dim("notes"), c.notes))?;
@@ -201,7 +240,11 @@ fn show(c: &Category, out: &mut Out) -> anyhow::Result<()> {
                 vec![
                     o.noc_code.clone(),
                     o.teer.to_string(),
-                    format!("{}{}", o.title, if o.unverified { " (unverified)" } else { "" }),
+                    format!(
+                        "{}{}",
+                        o.title,
+                        if o.unverified { " (unverified)" } else { "" }
+                    ),
                 ]
             })
             .collect();

@@ -50,7 +50,12 @@ pub struct ConnectArgs {
     )]
     pub token: Option<String>,
     /// A file holding the operator token (its surrounding whitespace is ignored); used when --token is not given.
-    #[arg(long, env = "EE_OPERATOR_TOKEN_FILE", global = true, value_name = "PATH")]
+    #[arg(
+        long,
+        env = "EE_OPERATOR_TOKEN_FILE",
+        global = true,
+        value_name = "PATH"
+    )]
     pub token_file: Option<PathBuf>,
     /// Give up connecting after this many seconds.
     #[arg(long, default_value_t = 5.0, global = true, value_name = "SECONDS")]
@@ -82,13 +87,12 @@ pub fn server_url(server: &str, tls_flags: bool) -> Result<ServerUrl, Error> {
     }
     let (scheme, rest) = match server.split_once("://") {
         Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
-        None => (
-            if tls_flags { "https" } else { "http" }.to_owned(),
-            server,
-        ),
+        None => (if tls_flags { "https" } else { "http" }.to_owned(), server),
     };
     if scheme != "http" && scheme != "https" {
-        return Err(usage(&format!("the scheme {scheme:?} is not http or https")));
+        return Err(usage(&format!(
+            "the scheme {scheme:?} is not http or https"
+        )));
     }
     let authority = rest.trim_end_matches('/');
     if authority.is_empty() || authority.contains('/') {
@@ -141,7 +145,9 @@ impl ConnectArgs {
         if server.tls {
             let mut tls = ClientTlsConfig::new();
             match &self.tls_ca {
-                Some(ca) => tls = tls.ca_certificate(Certificate::from_pem(read_pem(ca, "--tls-ca")?)),
+                Some(ca) => {
+                    tls = tls.ca_certificate(Certificate::from_pem(read_pem(ca, "--tls-ca")?))
+                }
                 None => tls = tls.with_native_roots(),
             }
             match (&self.tls_cert, &self.tls_key) {
@@ -183,7 +189,8 @@ impl ConnectArgs {
     }
 
     pub async fn draws(&self) -> anyhow::Result<DrawServiceClient<Channel>> {
-        Ok(DrawServiceClient::new(self.channel().await?).max_decoding_message_size(MAX_ANSWER_BYTES))
+        Ok(DrawServiceClient::new(self.channel().await?)
+            .max_decoding_message_size(MAX_ANSWER_BYTES))
     }
 
     pub async fn eligibility(&self) -> anyhow::Result<EligibilityServiceClient<Channel>> {
@@ -247,17 +254,29 @@ mod tests {
     #[test]
     fn server_forms() {
         let ok = |s: &str, tls: bool| server_url(s, tls).map(|u| u.url);
-        assert_eq!(ok("127.0.0.1:50051", false).unwrap(), "http://127.0.0.1:50051");
+        assert_eq!(
+            ok("127.0.0.1:50051", false).unwrap(),
+            "http://127.0.0.1:50051"
+        );
         assert_eq!(ok("localhost", false).unwrap(), "http://localhost:50051");
         assert_eq!(ok("[::1]:9000", false).unwrap(), "http://[::1]:9000");
         assert_eq!(ok("[::1]", false).unwrap(), "http://[::1]:50051");
-        assert_eq!(ok("ee.example:443", true).unwrap(), "https://ee.example:443");
-        assert_eq!(ok("https://ee.example", false).unwrap(), "https://ee.example:50051");
+        assert_eq!(
+            ok("ee.example:443", true).unwrap(),
+            "https://ee.example:443"
+        );
+        assert_eq!(
+            ok("https://ee.example", false).unwrap(),
+            "https://ee.example:50051"
+        );
         assert_eq!(ok("HTTP://h:1/", false).unwrap(), "http://h:1");
         for bad in ["", "ftp://h:1", "http://h:1/x", "http://"] {
             let e = server_url(bad, false).unwrap_err();
             assert_eq!(e.exit, Exit::Usage, "{bad}");
         }
-        assert_eq!(server_url("http://h:1", true).unwrap_err().exit, Exit::Usage);
+        assert_eq!(
+            server_url("http://h:1", true).unwrap_err().exit,
+            Exit::Usage
+        );
     }
 }

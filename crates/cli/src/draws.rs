@@ -73,7 +73,9 @@ pub struct FilterArgs {
 
 impl FilterArgs {
     pub fn to_proto(&self) -> DrawFilter {
-        let start = |d: NaiveDate| ee_proto::convert::timestamp(d.and_time(chrono::NaiveTime::MIN).and_utc());
+        let start = |d: NaiveDate| {
+            ee_proto::convert::timestamp(d.and_time(chrono::NaiveTime::MIN).and_utc())
+        };
         DrawFilter {
             kind: self.kind.map_or(v1::RoundKind::Unspecified, |k| match k {
                 Kind::General => v1::RoundKind::General,
@@ -136,7 +138,11 @@ pub struct StatsArgs {
     pub by: Option<By>,
 }
 
-pub async fn run(command: DrawsCommand, connect: &ConnectArgs, out: &mut Out) -> anyhow::Result<()> {
+pub async fn run(
+    command: DrawsCommand,
+    connect: &ConnectArgs,
+    out: &mut Out,
+) -> anyhow::Result<()> {
     match command {
         DrawsCommand::List(a) => list(a, connect, out).await,
         DrawsCommand::Show(a) => {
@@ -212,7 +218,14 @@ pub fn draw_csv(d: &Draw) -> Vec<String> {
     ]
 }
 
-const LIST_HEADER: &[&str] = &["round", "date", "invitations", "min CRS", "tie-break (UTC)", "round type"];
+const LIST_HEADER: &[&str] = &[
+    "round",
+    "date",
+    "invitations",
+    "min CRS",
+    "tie-break (UTC)",
+    "round type",
+];
 const LIST_RIGHT: &[bool] = &[true, false, true, true, false, false];
 
 fn list_row(d: &Draw) -> Vec<String> {
@@ -451,10 +464,7 @@ async fn stats(a: StatsArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::Re
                 let st = y.stats.unwrap_or_default();
                 let mut row = vec![y.year.to_string()];
                 row.extend(cells(&st));
-                row.push(format!(
-                    "{} ",
-                    bar(st.minimum_crs_mean - floor, highest - floor, 30)
-                ));
+                row.push(bar(st.minimum_crs_mean - floor, highest - floor, 30));
                 row
             })
             .collect();

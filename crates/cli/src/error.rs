@@ -118,7 +118,9 @@ pub fn from_status(s: &Status, not_found_hint: &str) -> Error {
         ),
         code => Error::new(
             Exit::Error,
-            format!("the server failed ({code:?}: {message}); retry, and if it persists see the server's log"),
+            format!(
+                "the server failed ({code:?}: {message}); retry, and if it persists see the server's log"
+            ),
         ),
     }
 }

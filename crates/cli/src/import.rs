@@ -60,7 +60,10 @@ pub async fn import(a: ImportArgs, connect: &ConnectArgs, out: &mut Out) -> anyh
         let name = path.display().to_string();
         bar.set_message(format!("reading {name}"));
         let feed_json = std::fs::read(path).map_err(|e| {
-            Error::new(Exit::Usage, format!("cannot read {name}: {e}; check the file name"))
+            Error::new(
+                Exit::Usage,
+                format!("cannot read {name}: {e}; check the file name"),
+            )
         })?;
         bar.set_message(format!(
             "{name}: the server is importing {} kB",
@@ -141,7 +144,10 @@ pub async fn record(a: RecordArgs, connect: &ConnectArgs, out: &mut Out) -> anyh
             out.line(if r.created {
                 s.green(&format!("Recorded round {}.", draw.number))
             } else {
-                format!("Round {} was already recorded, identical; nothing changed.", draw.number)
+                format!(
+                    "Round {} was already recorded, identical; nothing changed.",
+                    draw.number
+                )
             })?;
             show(&draw, out)
         }

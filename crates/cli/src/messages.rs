@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use prost::Message;
 use prost_reflect::{
-    DeserializeOptions, DescriptorPool, DynamicMessage, MessageDescriptor, SerializeOptions,
+    DescriptorPool, DeserializeOptions, DynamicMessage, MessageDescriptor, SerializeOptions,
 };
 
 use crate::error::{Error, Exit};
@@ -27,14 +27,19 @@ pub fn descriptor(name: &str) -> MessageDescriptor {
         .unwrap_or_else(|| panic!("{full} is in ee-proto's descriptor set"))
 }
 
-/// A message as a JSON value in the proto3 JSON mapping (lowerCamelCase names, enum names, RFC 3339 timestamps,
-/// 64-bit integers as strings, default values left out).
-pub fn to_json<M: Message>(message: &M, name: &str) -> serde_json::Value {
+/// A message as JSON text on one line, in the proto3 JSON mapping (lowerCamelCase names, enum names, RFC 3339
+/// timestamps, 64-bit integers as strings, default values left out), fields in the order of the .proto file.
+pub fn to_json<M: Message>(message: &M, name: &str) -> String {
     let dynamic = DynamicMessage::decode(descriptor(name), message.encode_to_vec().as_slice())
         .expect("a message decodes as its own type");
+    let mut text = Vec::new();
     dynamic
-        .serialize_with_options(serde_json::value::Serializer, &SerializeOptions::new())
-        .expect("a message serialises to JSON")
+        .serialize_with_options(
+            &mut serde_json::Serializer::new(&mut text),
+            &SerializeOptions::new(),
+        )
+        .expect("a message serialises to JSON");
+    String::from_utf8(text).expect("serde_json writes UTF-8")
 }
 
 /// The file's contents as a message of type `name`: JSON (the proto3 JSON mapping) or YAML of the same, chosen by
@@ -139,7 +144,8 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.education, EducationLevel::Masters as i32);
         assert_eq!(a.profile_submitted_at.unwrap().seconds, 1_704_164_645);
-        let back = to_json(&a, "CandidateProfile");
+        let back: serde_json::Value =
+            serde_json::from_str(&to_json(&a, "CandidateProfile")).unwrap();
         assert_eq!(back["education"], "EDUCATION_LEVEL_MASTERS");
         assert_eq!(back["profileSubmittedAt"], "2024-01-02T03:04:05Z");
     }
@@ -161,7 +167,12 @@ mod tests {
             .downcast::<Error>()
             .unwrap();
         assert!(e.message.contains("line 2"), "{}", e.message);
-        assert!(e.message.contains("dateOfBirth: unrecognized field name 'mnth'"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("dateOfBirth: unrecognized field name 'mnth'"),
+            "{}",
+            e.message
+        );
         let yaml = "dateOfBirth:\n  year: 1990\neducation: PHD\n";
         let e = parse::<CandidateProfile>(yaml, Path::new("p.yml"), "CandidateProfile")
             .unwrap_err()

@@ -89,11 +89,7 @@ impl Out {
     }
 
     fn write(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
-        match self
-            .sink
-            .write_all(bytes)
-            .and_then(|()| self.sink.flush())
-        {
+        match self.sink.write_all(bytes).and_then(|()| self.sink.flush()) {
             // `ee draws list | head`: the reader has what it wanted, which is not a failure.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
             r => Ok(r?),
@@ -107,16 +103,9 @@ impl Out {
         self.write(&bytes)
     }
 
-    /// One JSON object on its own line.
-    pub fn json(&mut self, value: &serde_json::Value) -> anyhow::Result<()> {
-        let mut bytes = serde_json::to_vec(value)?;
-        bytes.push(b'\n');
-        self.write(&bytes)
-    }
-
     /// One message in the proto3 JSON mapping, on its own line.
     pub fn message<M: prost::Message>(&mut self, message: &M, name: &str) -> anyhow::Result<()> {
-        self.json(&crate::messages::to_json(message, name))
+        self.line(crate::messages::to_json(message, name))
     }
 
     /// One CSV row; the header goes out before the first.

@@ -197,7 +197,9 @@ pub async fn run(a: WatchArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::
         if !ever_connected {
             return Err(Error::new(
                 Exit::Error,
-                format!("the server ended the subscription at once ({why}); check the server's log"),
+                format!(
+                    "the server ended the subscription at once ({why}); check the server's log"
+                ),
             )
             .into());
         }
@@ -277,13 +279,17 @@ fn print_event(event: &DrawEvent, out: &mut Out) -> anyhow::Result<()> {
             );
             match &event.previous {
                 Some(previous) if event.kind == DrawEventKind::Updated as i32 => {
-                    out.line(format!("{}  {} {summary}", s.dim(&head), s.yellow("CORRECTED")))?;
+                    out.line(format!(
+                        "{}  {} {summary}",
+                        s.dim(&head),
+                        s.yellow("CORRECTED")
+                    ))?;
                     for change in changes(previous, &draw) {
                         out.line(format!("    {change}"))?;
                     }
                     Ok(())
                 }
-                _ => out.line(format!("{}  {} {summary}", s.dim(&head), s.green("NEW")))
+                _ => out.line(format!("{}  {} {summary}", s.dim(&head), s.green("NEW"))),
             }
         }
     }
@@ -297,7 +303,11 @@ pub fn changes(before: &Draw, after: &Draw) -> Vec<String> {
             out.push(format!("{name}: {a} -> {b}"));
         }
     };
-    field("held at", output::time(&before.held_at), output::time(&after.held_at));
+    field(
+        "held at",
+        output::time(&before.held_at),
+        output::time(&after.held_at),
+    );
     field(
         "round type",
         output::round_type(&before.round_type),
@@ -326,19 +336,33 @@ pub fn changes(before: &Draw, after: &Draw) -> Vec<String> {
     let pool = |d: &Draw| {
         d.pool_distribution.as_ref().map_or_else(
             || "none".to_owned(),
-            |p| format!("{} profiles on {}", thousands(p.total_candidates), output::date(&p.as_of)),
+            |p| {
+                format!(
+                    "{} profiles on {}",
+                    thousands(p.total_candidates),
+                    output::date(&p.as_of)
+                )
+            },
         )
     };
     if before.pool_distribution != after.pool_distribution {
-        out.push(format!("pool distribution: {} -> {}", pool(before), pool(after)));
+        out.push(format!(
+            "pool distribution: {} -> {}",
+            pool(before),
+            pool(after)
+        ));
     }
     out
 }
 
 /// Runs the hook; its failure is reported and the watch goes on (a notifier that is down must not stop it).
 async fn exec(cmd: &str, event: &DrawEvent) {
-    let json = crate::messages::to_json(event, "DrawEvent").to_string();
-    let number = event.draw.as_ref().map(|d| d.number.clone()).unwrap_or_default();
+    let json = crate::messages::to_json(event, "DrawEvent");
+    let number = event
+        .draw
+        .as_ref()
+        .map(|d| d.number.clone())
+        .unwrap_or_default();
     let child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -385,7 +409,10 @@ mod tests {
         // Nothing is left beside it.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         std::fs::write(&path, "garbage").unwrap();
-        let e = read_resume_file(&path).unwrap_err().downcast::<Error>().unwrap();
+        let e = read_resume_file(&path)
+            .unwrap_err()
+            .downcast::<Error>()
+            .unwrap();
         assert_eq!(e.exit, Exit::Usage);
         assert!(e.message.contains("remove it"), "{}", e.message);
     }
