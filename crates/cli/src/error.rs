@@ -60,6 +60,17 @@ impl Error {
 /// A status as one line. `not_found_hint` says what to do when the server has no such thing.
 pub fn from_status(s: &Status, not_found_hint: &str) -> Error {
     let message = one_line(s.message());
+    // A status with a source was made by the client: the connection failed (TLS handshake, reset, refused).
+    if let Some(source) = std::error::Error::source(s) {
+        return Error::new(
+            Exit::Error,
+            format!(
+                "cannot reach the server ({}); check that ee-server runs at --server (or EE_SERVER), and the \
+                 TLS flags if it uses TLS",
+                crate::client::source_chain(source)
+            ),
+        );
+    }
     let fields = field_violations(s);
     match s.code() {
         Code::NotFound => {

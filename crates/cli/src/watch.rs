@@ -149,6 +149,11 @@ pub async fn run(a: WatchArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::
             };
             ever_connected = true;
             backoff = FIRST_BACKOFF;
+            // The server has registered the subscription once it answers: from here nothing is missed.
+            eprintln!(
+                "ee: watching for rounds, {}",
+                last.map_or_else(|| "from now".to_owned(), |l| format!("after event {l}"))
+            );
             loop {
                 let message = match stream.message().await {
                     Ok(Some(m)) => m,

@@ -1,0 +1,9 @@
+//! `ee` run as a process against real servers (TestApp, on SQLite and on PostgreSQL where the database matters),
+//! over real gRPC on loopback.
+
+mod errors;
+mod history;
+mod profiles;
+mod support;
+mod tls;
+mod watch;
