@@ -104,11 +104,20 @@ pub struct ListArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
     /// At most this many rounds (the newest).
-    #[arg(long, short = 'n', default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "all")]
+    #[arg(long, short = 'n', default_value_t = 20, value_parser = at_least_one, conflicts_with = "all")]
     pub limit: u32,
     /// Every matching round.
     #[arg(long)]
     pub all: bool,
+}
+
+/// `--limit 0` once printed the server's default page; it is refused instead, naming the flag that lists all.
+fn at_least_one(s: &str) -> Result<u32, String> {
+    match s.parse::<u32>() {
+        Ok(0) => Err("give 1 or more; --all lists every matching round".to_owned()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 #[derive(Args, Debug)]

@@ -147,7 +147,36 @@ async fn exec_runs_per_event(backend: Backend) {
     w.kill().await;
 }
 
+/// A correction (IRCC's older feed re-imported reverts later corrections) is shown with what changed.
+async fn a_correction_shows_what_changed(backend: Backend) {
+    use ee_proto::v1::ImportFeedRequest;
+    use ee_test_support::fixtures::{SNAPSHOT_2024, snapshot};
+
+    let app = TestApp::spawn(backend).await;
+    let mut w = Running::start(ee(&app.addr.to_string()), &["draws", "watch"]);
+    w.stderr_containing("watching for rounds").await;
+    let r = app
+        .draws()
+        .await
+        .import_feed(ee_test_support::authorized(ImportFeedRequest {
+            feed_json: snapshot(SNAPSHOT_2024),
+        }))
+        .await
+        .expect("ImportFeed")
+        .into_inner();
+    assert!(r.updated > 0, "the older feed changes rounds");
+    let head = w.stdout_line().await;
+    assert!(head.contains("CORRECTED round "), "{head}");
+    let change = w.stdout_line().await;
+    assert!(
+        change.starts_with("    ") && change.contains(": ") && change.contains(" -> "),
+        "a changed field, before -> after: {change}"
+    );
+    w.kill().await;
+}
+
 on_both_backends!(
+    a_correction_shows_what_changed,
     a_restarted_watcher_prints_what_it_missed_once,
     a_cut_watcher_reconnects_and_misses_nothing,
     exec_runs_per_event
