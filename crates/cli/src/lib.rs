@@ -141,13 +141,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Categories(c) => categories::run(c, connect, &mut out).await,
         Command::Import(a) => import::import(a, connect, &mut out).await,
         Command::Record(a) => import::record(a, connect, &mut out).await,
+        // Both are generated whole, then written as any output is (`ee man | head` is no failure).
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "ee", &mut std::io::stdout());
-            Ok(())
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ee", &mut text);
+            out.raw(&text)
         }
         Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
-            Ok(())
+            let mut text = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut text)?;
+            out.raw(&text)
         }
     }
 }

@@ -96,6 +96,11 @@ impl Out {
         }
     }
 
+    /// Bytes as they are.
+    pub fn raw(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        self.write(bytes)
+    }
+
     /// One line of text (table format).
     pub fn line(&mut self, text: impl AsRef<str>) -> anyhow::Result<()> {
         let mut bytes = text.as_ref().as_bytes().to_vec();
