@@ -58,7 +58,11 @@ pub async fn import(a: ImportArgs, connect: &ConnectArgs, out: &mut Out) -> anyh
     bar.enable_steady_tick(Duration::from_millis(100));
     for path in &a.files {
         let name = path.display().to_string();
-        bar.set_message(format!("reading {name}"));
+        // The bar shows the file's name alone: a long path would wrap the line on a narrow terminal.
+        let short = path
+            .file_name()
+            .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
+        bar.set_message(format!("reading {short}"));
         let feed_json = std::fs::read(path).map_err(|e| {
             Error::new(
                 Exit::Usage,
@@ -66,7 +70,7 @@ pub async fn import(a: ImportArgs, connect: &ConnectArgs, out: &mut Out) -> anyh
             )
         })?;
         bar.set_message(format!(
-            "{name}: the server is importing {} kB",
+            "{short}: the server is importing {} kB",
             feed_json.len() / 1000
         ));
         let request = connect.authorized("import", ImportFeedRequest { feed_json })?;
