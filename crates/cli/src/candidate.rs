@@ -47,23 +47,99 @@ pub fn read_profile(path: &Path) -> anyhow::Result<CandidateProfile> {
 }
 
 /// A refused profile is a file to fix; a missing round is a round to look up.
-fn refused(path: &Path, s: &tonic::Status) -> anyhow::Error {
-    let e = from_status(s, "`ee draws list` shows the rounds there are");
-    if s.code() == Code::InvalidArgument {
-        let detail = e
-            .message
-            .trim_start_matches("the server refused the request: ")
-            .trim_end_matches("; fix the named field and retry");
-        return Error::new(
-            Exit::Usage,
-            format!(
-                "{}: the server refused the profile: {detail}; fix the profile",
-                path.display()
-            ),
-        )
-        .into();
+pub fn refused(path: &Path, s: &tonic::Status) -> anyhow::Error {
+    refused_file(path, s, "profile")
+}
+
+/// A request built from a file and refused by the server: each field it names, as the file names it, with its line.
+pub fn refused_file(path: &Path, s: &tonic::Status, what: &str) -> anyhow::Error {
+    use tonic_types::StatusExt;
+    if s.code() != Code::InvalidArgument {
+        return from_status(s, "`ee draws list` shows the rounds there are").into();
     }
-    e.into()
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let violations: Vec<String> = s
+        .get_details_bad_request()
+        .map(|b| b.field_violations)
+        .unwrap_or_default()
+        .iter()
+        .map(|v| {
+            let field = file_field(&v.field, what);
+            let line = line_of(&text, &field).map_or_else(String::new, |l| format!("line {l}: "));
+            format!("{line}{field}: {}", crate::error::one_line(&v.description))
+        })
+        .collect();
+    let detail = if violations.is_empty() {
+        crate::error::one_line(s.message())
+    } else {
+        violations.join("; ")
+    };
+    Error::new(
+        Exit::Usage,
+        format!(
+            "{}: the server refused the {what}: {detail}; fix the file",
+            path.display()
+        ),
+    )
+    .into()
+}
+
+/// The server names a field as the .proto does, under the request (`profile.work_history[1].noc_code`); the file
+/// names it in lowerCamelCase (`workHistory[1].nocCode`).
+pub fn file_field(server_field: &str, what: &str) -> String {
+    let field = server_field
+        .strip_prefix(what)
+        .and_then(|f| f.strip_prefix('.'))
+        .unwrap_or(server_field);
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The line of the file where `field` (`workHistory[1].nocCode`) is written, found by its keys in order: for an
+/// index, the key after it is counted that many times over. None when the field is not written (a required one
+/// left out).
+pub fn line_of(text: &str, field: &str) -> Option<usize> {
+    let mut pos = 0;
+    let mut skip = 0;
+    for segment in field.split('.') {
+        let (key, index) = match segment.split_once('[') {
+            Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (segment, None),
+        };
+        for _ in 0..=skip {
+            pos = find_key(text, key, pos)? + key.len();
+        }
+        skip = index.unwrap_or(0);
+    }
+    Some(text[..pos].matches('\n').count() + 1)
+}
+
+/// The byte offset of `key` written as a key (a whole word, followed by `"` or `:`) at or after `from`.
+fn find_key(text: &str, key: &str, from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(i) = text.get(at..)?.find(key) {
+        let start = at + i;
+        let end = start + key.len();
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if !word(before) && matches!(after, Some('"') | Some(':') | Some('\'')) {
+            return Some(start);
+        }
+        at = end;
+    }
+    None
 }
 
 fn date(d: Option<NaiveDate>) -> Option<v1::Date> {
@@ -418,4 +494,29 @@ pub async fn invitation(
         output::date(&crs.rules_effective_from)
     ))?;
     crs_table(&crs, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_fields_are_found_in_the_file() {
+        assert_eq!(
+            file_field("profile.date_of_birth", "profile"),
+            "dateOfBirth"
+        );
+        assert_eq!(
+            file_field("profile.work_history[1].noc_code", "profile"),
+            "workHistory[1].nocCode"
+        );
+        let yaml = "dateOfBirth: {year: 1990}\nworkHistory:\n  - nocCode: \"1\"\n    start: x\n  - nocCode: \"2\"\n";
+        assert_eq!(line_of(yaml, "dateOfBirth"), Some(1));
+        assert_eq!(line_of(yaml, "workHistory[0].nocCode"), Some(3));
+        assert_eq!(line_of(yaml, "workHistory[1].nocCode"), Some(5));
+        assert_eq!(line_of(yaml, "spouse.education"), None);
+        let json = "{\n  \"education\": 1,\n  \"spouse\": {\n    \"education\": 2\n  }\n}";
+        assert_eq!(line_of(json, "spouse.education"), Some(4));
+        assert_eq!(line_of(json, "education"), Some(2));
+    }
 }

@@ -118,14 +118,7 @@ pub async fn record(a: RecordArgs, connect: &ConnectArgs, out: &mut Out) -> anyh
     let r = client
         .record_draw(request)
         .await
-        .map_err(|s| {
-            let mut e = from_status(&s, "");
-            if s.code() == tonic::Code::InvalidArgument {
-                e.exit = Exit::Usage;
-                e.message = format!("{}: {}", a.file.display(), e.message);
-            }
-            e
-        })?
+        .map_err(|s| crate::candidate::refused_file(&a.file, &s, "draw"))?
         .into_inner();
     let draw = r.draw.unwrap_or_default();
     match out.format {
