@@ -116,6 +116,8 @@ fn is_final(code: Code) -> bool {
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// A subscription open this long counts as established (see the backoff reset).
+const STABLE: Duration = Duration::from_secs(10);
 
 enum Ended {
     /// `--count` events were handled.
@@ -148,14 +150,20 @@ pub async fn run(a: WatchArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::
                 Err(s) => return Ok(Ended::Lost(status_text(&s))),
             };
             ever_connected = true;
-            backoff = FIRST_BACKOFF;
+            let opened = std::time::Instant::now();
             // The server has registered the subscription once it answers: from here nothing is missed.
             eprintln!(
                 "ee: watching for rounds, {}",
                 last.map_or_else(|| "from now".to_owned(), |l| format!("after event {l}"))
             );
             loop {
-                let message = match stream.message().await {
+                let next = stream.message().await;
+                // A subscription that delivered or lasted resets the backoff; one that fails at once keeps doubling
+                // it, so a server that accepts and drops does not get a tight loop.
+                if matches!(next, Ok(Some(_))) || opened.elapsed() >= STABLE {
+                    backoff = FIRST_BACKOFF;
+                }
+                let message = match next {
                     Ok(Some(m)) => m,
                     Ok(None) => return Ok(Ended::Lost("the server ended the stream".to_owned())),
                     Err(s) if is_final(s.code()) => return Err(watch_error(&s)),

@@ -36,6 +36,37 @@ async fn an_unreachable_server() {
     }
 }
 
+/// Completions and the manual page come from the clap definitions: every command is in them.
+#[tokio::test]
+async fn completions_and_the_manual_page() {
+    let nowhere = "127.0.0.1:1";
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run_with(ee(nowhere), &["completions", shell]).await;
+        let text = out.ok();
+        for command in [
+            "draws",
+            "crs",
+            "eligibility",
+            "invitation",
+            "categories",
+            "import",
+            "record",
+        ] {
+            assert!(text.contains(command), "{shell} completes {command}");
+        }
+    }
+    let out = run_with(ee(nowhere), &["man"]).await;
+    let text = out.ok();
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH ee 1"),
+        "roff: {text}"
+    );
+    assert!(
+        text.contains("draws") && text.contains("invitation"),
+        "{text}"
+    );
+}
+
 async fn each_error_exits_with_its_message(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let dir = tempfile::tempdir().expect("tempdir");
