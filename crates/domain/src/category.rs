@@ -109,6 +109,23 @@ pub struct CategoryVersion {
     pub unverified: bool,
     #[serde(default)]
     pub notes: Option<String>,
+    /// Where the version's list, dates and rules come from.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// An experience rule of this version's own, in place of the dated rule of every occupation category.
+    #[serde(default)]
+    pub experience: Option<OwnExperience>,
+}
+
+/// A category version's own experience rule.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OwnExperience {
+    pub min_months: u32,
+    pub continuous: bool,
+    pub window_years: u32,
+    #[serde(default)]
+    pub note: String,
 }
 
 /// How much recent experience in a listed occupation a category asks, by date.
@@ -196,6 +213,20 @@ impl Catalog {
         self.experience_rules.on(date)
     }
 
+    /// The experience rule a version applies on `date`: its own, or the rule of every occupation category then.
+    pub fn experience_rule_for(&self, v: &CategoryVersion, date: NaiveDate) -> ExperienceRule {
+        match &v.experience {
+            Some(own) => ExperienceRule {
+                effective_from: v.effective_from,
+                min_months: own.min_months,
+                continuous: own.continuous,
+                window_years: own.window_years,
+                note: own.note.clone(),
+            },
+            None => self.experience_rule(date).clone(),
+        }
+    }
+
     /// Every version in force on `date`.
     pub fn in_force_on(&self, date: NaiveDate) -> impl Iterator<Item = &CategoryVersion> {
         self.all().filter(move |v| v.in_force_on(date))
@@ -262,6 +293,20 @@ fn check_version(i: usize, v: &CategoryVersion) -> Result<(), RulesError> {
             at("version"),
             "versions are numbered from 1",
         ));
+    }
+    if let Some(own) = &v.experience {
+        rules::check_range(
+            FILE,
+            at("experience.window_years"),
+            own.window_years,
+            1..=50,
+        )?;
+        rules::check_range(
+            FILE,
+            at("experience.min_months"),
+            own.min_months,
+            1..=12 * own.window_years,
+        )?;
     }
     if v.requirement == Requirement::Occupation && v.occupations.is_empty() {
         return Err(RulesError::new(

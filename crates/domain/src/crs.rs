@@ -146,6 +146,11 @@ impl CrsRules {
         Ok(Self { t })
     }
 
+    /// Years before the date scored over which work counts.
+    pub fn experience_window_years(&self) -> u32 {
+        self.t.experience_window_years
+    }
+
     /// The additional-points rules in force on `date`.
     pub fn additional_rules_on(&self, date: NaiveDate) -> &AdditionalRules {
         self.t.additional_rules.on(date)
@@ -377,10 +382,11 @@ fn facts<'p>(profile: &'p Profile, as_of: NaiveDate, rules: &Rules) -> Facts<'p>
         ("first", &profile.first_language, first),
         ("second", &profile.second_language, second),
     ] {
-        if given.is_some() && valid.is_none() {
+        if let (Some(result), None) = (given, valid)
+            && let Some(why) = result.why_not_valid(as_of, &rules.language)
+        {
             notes.push(format!(
-                "the {name} official language result is not valid on {as_of} ({}) and scores nothing",
-                rules.language.validity_text()
+                "the {name} official language result scores nothing on {as_of}: {why}"
             ));
         }
     }
@@ -548,7 +554,13 @@ impl CrsTables {
     }
 
     /// Section D: nomination, job offer, study in Canada, sibling and French, by the rules in force.
-    fn additional(&self, profile: &Profile, f: &Facts<'_>, a: &AdditionalRules) -> CrsSection {
+    fn additional(
+        &self,
+        profile: &Profile,
+        f: &Facts<'_>,
+        a: &AdditionalRules,
+        rules: &Rules,
+    ) -> CrsSection {
         let mut section = CrsSection::new(self.additional_cap);
         if profile.provincial_nomination {
             section.line(
@@ -557,25 +569,29 @@ impl CrsTables {
                 a.provincial_nomination,
             );
         }
-        if let Some(noc) = &profile.job_offer {
-            let points = if noc.starts_with("00") {
+        if let Some(offer) = &profile.job_offer {
+            let noc = &offer.noc;
+            let shortfall = rules.programs.offer_shortfall(offer);
+            let points = if shortfall.is_some() {
+                0
+            } else if noc.starts_with("00") {
                 a.job_offer_major_group_00
             } else if noc.is_skilled() {
                 a.job_offer_other
             } else {
                 0
             };
-            let label = if points == 0 && a.job_offer_other == 0 {
-                format!(
+            let label = match shortfall {
+                Some(why) => format!("job offer ({noc}): not a qualifying offer, it {why}"),
+                None if points == 0 && a.job_offer_other == 0 => format!(
                     "job offer ({noc}): no points under the rules in force from {}",
                     a.effective_from
-                )
-            } else {
-                format!("job offer ({noc})")
+                ),
+                None => format!("job offer ({noc})"),
             };
             section.line(CrsLineCode::ArrangedEmployment, label, points);
         }
-        let study = match profile.canadian_education {
+        let study = match profile.canadian_study().crs_class {
             CanadianEducation::None => 0,
             CanadianEducation::OneYear | CanadianEducation::TwoYear => a.canadian_study_1_2_years,
             CanadianEducation::ThreeYearOrMore => a.canadian_study_3_years,
@@ -587,7 +603,7 @@ impl CrsTables {
                 study,
             );
         }
-        if profile.sibling_in_canada && a.sibling > 0 {
+        if profile.sibling_in_canada() && a.sibling > 0 {
             section.line(
                 CrsLineCode::Sibling,
                 "brother or sister in Canada",
@@ -642,7 +658,7 @@ pub fn score(profile: &Profile, as_of: NaiveDate, rules: &Rules) -> CrsScore {
     let core = t.core(profile, &f);
     let spouse = t.spouse(profile, &f);
     let transferability = t.transferability(profile, &f);
-    let additional = t.additional(profile, &f, a);
+    let additional = t.additional(profile, &f, a, rules);
     let total =
         (core.points + spouse.points + transferability.points + additional.points).min(t.total_cap);
     CrsScore {

@@ -49,7 +49,7 @@ pub fn check_category<'c>(
     let mut qualifying_noc = None;
     match category.requirement {
         Requirement::Occupation => {
-            let rule = rules.catalog.experience_rule(as_of);
+            let rule = rules.catalog.experience_rule_for(category, as_of);
             let ft = rules.programs.full_time();
             let w = Window::years_before(as_of, rule.window_years);
             let needed = f64::from(rule.min_months) * ft.hours_per_month();
@@ -105,10 +105,42 @@ pub fn check_category<'c>(
             }
         }
         Requirement::ArmedForcesOffer => {
-            if !profile.armed_forces_offer {
+            let listed = |noc: &NocCode| category.occupations.iter().any(|o| &o.noc == noc);
+            let missing: Vec<String> = [
+                (!profile.armed_forces_offer)
+                    .then(|| "an offer from the Canadian Armed Forces".to_owned()),
+                (profile.armed_forces_offer
+                    && !category.occupations.is_empty()
+                    && !profile.armed_forces_offer_noc.as_ref().is_some_and(listed))
+                .then(|| {
+                    let codes: Vec<&str> = category
+                        .occupations
+                        .iter()
+                        .map(|o| o.noc.as_str())
+                        .collect();
+                    match &profile.armed_forces_offer_noc {
+                        Some(noc) => format!(
+                            "the offer's occupation ({noc}) to be one of {}",
+                            codes.join(", ")
+                        ),
+                        None => format!("the offer's occupation, one of {}", codes.join(", ")),
+                    }
+                }),
+                (!profile.serving_in_foreign_military)
+                    .then(|| "service in a recognised foreign military".to_owned()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !missing.is_empty() {
                 reasons.push(Reason::new(
                     ReasonCode::CategoryArmedForcesOffer,
-                    "needs an offer from the Canadian Armed Forces",
+                    format!(
+                        "{} version {} needs {}",
+                        category.id,
+                        category.version,
+                        missing.join(", and ")
+                    ),
                 ));
             }
         }

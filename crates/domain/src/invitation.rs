@@ -22,6 +22,9 @@ pub struct InvitationCheck {
     pub outcome: Outcome,
     pub reasons: Vec<Reason>,
     pub crs: CrsScore,
+    /// The candidate met the round's selection: in the pool, and eligible for its programs or category version.
+    /// False for a round whose type the catalogue does not know.
+    pub eligible: bool,
 }
 
 /// Checks a candidate against a round, by the rules in force on the round's date.
@@ -42,7 +45,8 @@ pub fn check(profile: &Profile, draw: &Draw, rules: &Rules) -> InvitationCheck {
         return uncatalogued(draw, crs, reasons);
     }
     reasons.extend(selection_reasons(profile, draw, rules));
-    let outcome = if reasons.is_empty() {
+    let eligible = reasons.is_empty();
+    let outcome = if eligible {
         score_outcome(profile, draw, &crs, &mut reasons)
     } else {
         Outcome::NotInvited
@@ -51,6 +55,7 @@ pub fn check(profile: &Profile, draw: &Draw, rules: &Rules) -> InvitationCheck {
         outcome,
         reasons,
         crs,
+        eligible,
     }
 }
 
@@ -185,6 +190,7 @@ fn uncatalogued(draw: &Draw, crs: CrsScore, mut reasons: Vec<Reason>) -> Invitat
         outcome,
         reasons,
         crs,
+        eligible: false,
     }
 }
 
@@ -251,6 +257,7 @@ mod tests {
             proof_of_funds: true,
             authorized_to_work_in_canada: false,
             armed_forces_offer: false,
+            ..Profile::default()
         }
     }
 

@@ -35,7 +35,62 @@ pub struct AbilityLevels {
     pub speaking: u8,
 }
 
+/// One of the four abilities, in the order reading, writing, listening, speaking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ability {
+    Reading,
+    Writing,
+    Listening,
+    Speaking,
+}
+
+impl Ability {
+    pub const ALL: [Ability; 4] = [
+        Ability::Reading,
+        Ability::Writing,
+        Ability::Listening,
+        Ability::Speaking,
+    ];
+
+    /// 0 reading, 1 writing, 2 listening, 3 speaking.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Ability::Reading => "reading",
+            Ability::Writing => "writing",
+            Ability::Listening => "listening",
+            Ability::Speaking => "speaking",
+        }
+    }
+}
+
 impl AbilityLevels {
+    pub fn get(&self, a: Ability) -> u8 {
+        self.all()[a.index()]
+    }
+
+    pub fn set(&mut self, a: Ability, level: u8) {
+        match a {
+            Ability::Reading => self.reading = level,
+            Ability::Writing => self.writing = level,
+            Ability::Listening => self.listening = level,
+            Ability::Speaking => self.speaking = level,
+        }
+    }
+
+    /// The same level in all four abilities.
+    pub fn uniform(level: u8) -> Self {
+        Self {
+            reading: level,
+            writing: level,
+            listening: level,
+            speaking: level,
+        }
+    }
+
     pub fn all(&self) -> [u8; 4] {
         [self.reading, self.writing, self.listening, self.speaking]
     }
@@ -72,15 +127,51 @@ pub struct LanguageResult {
     /// The last day the result is valid (the validity period of `data/language-tests.json` from the test date);
     /// `None` with a test date means the period runs past the calendar.
     pub valid_until: Option<NaiveDate>,
+    /// Set when the result never counts, whatever the date asked.
+    pub never_counts: Option<NeverCounts>,
+}
+
+/// Why a result never counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeverCounts {
+    /// The test was taken before IRCC accepted that test, on this day.
+    NotAcceptedBefore(NaiveDate),
+    /// The test was taken before the first day of every conversion table recorded for it.
+    NoTableBefore(NaiveDate),
 }
 
 impl LanguageResult {
-    /// Valid from the test date for the validity period; a result with no date is taken as valid.
+    /// Valid from the test date for the validity period; a result with no date is taken as valid; a result of a
+    /// test taken before IRCC accepted it is never valid.
     pub fn valid_on(&self, date: NaiveDate) -> bool {
+        if self.never_counts.is_some() {
+            return false;
+        }
         match self.test_date {
             None => true,
             Some(taken) => taken <= date && self.valid_until.is_some_and(|until| date <= until),
         }
+    }
+
+    /// Why the result does not count on `date`, when it does not.
+    pub fn why_not_valid(&self, date: NaiveDate, rules: &LanguageRules) -> Option<String> {
+        if self.valid_on(date) {
+            return None;
+        }
+        let taken = self
+            .test_date
+            .map_or_else(String::new, |d| format!("; this one was taken on {d}"));
+        Some(match self.never_counts {
+            Some(NeverCounts::NotAcceptedBefore(from)) => format!(
+                "{:?} results count only for tests taken from {from}{taken}",
+                self.test
+            ),
+            Some(NeverCounts::NoTableBefore(from)) => format!(
+                "no {:?} conversion table is recorded for tests taken before {from}{taken}; give the levels as CLB or NCLC",
+                self.test
+            ),
+            None => format!("not valid on {date}: {}", rules.validity_text()),
+        })
     }
 }
 
@@ -101,7 +192,10 @@ struct TestTable {
     writing_speaking_range: Option<[f64; 2]>,
     step: f64,
     levels: LevelRows,
-    /// Older tables, oldest first.
+    /// The first test date IRCC accepts this test for; an earlier result does not count.
+    #[serde(default)]
+    accepted_from: Option<NaiveDate>,
+    /// Older tables, oldest first; the current table applies to tests taken after the last one's `until`.
     #[serde(default)]
     before: Vec<OlderTable>,
 }
@@ -109,8 +203,9 @@ struct TestTable {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OlderTable {
-    /// Tests taken before this date (and on or after the previous older table's) use these levels.
-    date: NaiveDate,
+    /// Tests taken from this day to `until` (both included) use these levels.
+    from: NaiveDate,
+    until: NaiveDate,
     levels: LevelRows,
 }
 
@@ -180,6 +275,24 @@ impl LanguageRules {
         }
     }
 
+    /// The lowest score of `test` (taken on `taken`) that reaches `level` in an ability (0 reading, 1 writing,
+    /// 2 listening, 3 speaking): the level itself for CLB and NCLC; `None` past the table or with no table.
+    pub fn min_score(
+        &self,
+        test: LanguageTest,
+        ability: usize,
+        level: u8,
+        taken: Option<NaiveDate>,
+    ) -> Option<f64> {
+        let Some(table) = self.table(test) else {
+            return (level <= MAX_CLB).then_some(f64::from(level));
+        };
+        let rows = table.levels_for(taken).ok()?;
+        rows.iter()
+            .find(|row| row[0] == f64::from(level))
+            .and_then(|row| row.get(ability + 1).copied())
+    }
+
     /// The last day a result of a test taken on `taken` is valid.
     fn valid_until(&self, taken: NaiveDate) -> Option<NaiveDate> {
         taken.checked_add_months(Months::new(12 * self.t.validity_years))
@@ -207,10 +320,20 @@ impl TestTable {
         }
     }
 
-    /// The levels for a test taken on `date` (undated: the current table).
-    fn levels_for(&self, date: Option<NaiveDate>) -> &LevelRows {
-        date.and_then(|d| self.before.iter().find(|older| d < older.date))
-            .map_or(&self.levels, |older| &older.levels)
+    /// The levels for a test taken on `date` (undated: the current table); `Err` with the first recorded day when
+    /// the test was taken before every recorded table.
+    fn levels_for(&self, date: Option<NaiveDate>) -> Result<&LevelRows, NaiveDate> {
+        let Some(d) = date else {
+            return Ok(&self.levels);
+        };
+        match self.before.first() {
+            Some(first) if d < first.from => Err(first.from),
+            _ => Ok(self
+                .before
+                .iter()
+                .find(|older| older.from <= d && d <= older.until)
+                .map_or(&self.levels, |older| &older.levels)),
+        }
     }
 
     fn check(&self, path: &str) -> Result<(), RulesError> {
@@ -239,19 +362,26 @@ impl TestTable {
         self.check_rows(&format!("{path}.levels"), &self.levels)?;
         let mut previous: Option<NaiveDate> = None;
         for (i, older) in self.before.iter().enumerate() {
+            if older.until < older.from {
+                return Err(RulesError::new(
+                    FILE,
+                    format!("{path}.before[{i}].until"),
+                    format!("{} is before its from, {}", older.until, older.from),
+                ));
+            }
             if let Some(p) = previous
-                && older.date <= p
+                && older.from.pred_opt() != Some(p)
             {
                 return Err(RulesError::new(
                     FILE,
-                    format!("{path}.before[{i}].date"),
+                    format!("{path}.before[{i}].from"),
                     format!(
-                        "{} is not after the entry before it ({p}): older tables must be in date order",
-                        older.date
+                        "{} does not follow the entry before it (until {p}): older tables must be in date order, with no gap",
+                        older.from
                     ),
                 ));
             }
-            previous = Some(older.date);
+            previous = Some(older.until);
             self.check_rows(&format!("{path}.before[{i}].levels"), &older.levels)?;
         }
         Ok(())
@@ -331,18 +461,33 @@ pub fn convert(
     if !violations.is_empty() {
         return Err(violations);
     }
-    let levels = table.levels_for(test_date);
+    let not_accepted = table
+        .accepted_from
+        .filter(|from| test_date.is_some_and(|d| d < *from))
+        .map(NeverCounts::NotAcceptedBefore);
+    let (levels, never_counts) = match table.levels_for(test_date) {
+        Ok(rows) => (
+            AbilityLevels {
+                reading: level_of(rows, 0, scores.reading),
+                writing: level_of(rows, 1, scores.writing),
+                listening: level_of(rows, 2, scores.listening),
+                speaking: level_of(rows, 3, scores.speaking),
+            },
+            not_accepted,
+        ),
+        // No table to read the scores with: no level, and the result never counts.
+        Err(first) => (
+            AbilityLevels::default(),
+            Some(NeverCounts::NoTableBefore(first)),
+        ),
+    };
     Ok(LanguageResult {
         test,
         language: table.language,
-        levels: AbilityLevels {
-            reading: level_of(levels, 0, scores.reading),
-            writing: level_of(levels, 1, scores.writing),
-            listening: level_of(levels, 2, scores.listening),
-            speaking: level_of(levels, 3, scores.speaking),
-        },
+        levels,
         test_date,
         valid_until,
+        never_counts,
     })
 }
 
@@ -380,6 +525,7 @@ fn direct_levels(
         },
         test_date,
         valid_until,
+        never_counts: None,
     })
 }
 
@@ -547,8 +693,13 @@ mod tests {
         assert_eq!(tef("2023-12-09"), [7, 7, 7, 7], "the older table");
         assert_eq!(
             tef("2023-12-10"),
+            [7, 7, 7, 7],
+            "a test taken on 2023-12-10 still uses the older table"
+        );
+        assert_eq!(
+            tef("2023-12-11"),
             [7, 7, 7, 6],
-            "the current table from its date"
+            "the current table for tests after 2023-12-10"
         );
     }
 }

@@ -56,8 +56,9 @@ impl fmt::Display for NocCode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MaritalStatus {
+    #[default]
     Single,
     Married,
     CommonLaw,
@@ -137,7 +138,87 @@ pub struct WorkEntry {
     pub full_time_student: bool,
 }
 
+/// A relative living in Canada who is a citizen or permanent resident, 18 or older (FSW adaptability; a sibling
+/// also earns CRS points).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelativeKind {
+    Parent,
+    Grandparent,
+    Child,
+    Grandchild,
+    Sibling,
+    AuntOrUncle,
+    NieceOrNephew,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Relative {
+    pub kind: RelativeKind,
+    /// A relative of the spouse or common-law partner rather than of the candidate.
+    pub of_spouse: bool,
+}
+
+/// A post-secondary credential completed in Canada: its level and the length of the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CanadianCredential {
+    pub level: EducationLevel,
+    /// Full-time years of the program, 1 to [`CanadianCredential::MAX_YEARS`].
+    pub length_years: u32,
+}
+
+impl CanadianCredential {
+    pub const MAX_YEARS: u32 = 10;
+}
+
+/// What a job offer rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferBasis {
+    /// Supported by a positive Labour Market Impact Assessment.
+    Lmia,
+    /// Exempt from an LMIA (a work permit under an international agreement, a provincial arrangement, ...).
+    LmiaExempt,
+    /// Neither: not a qualifying offer of arranged employment.
+    Neither,
+}
+
+/// An offer of arranged employment. A fact not given is not held against the offer (older profiles give only the
+/// occupation).
 #[derive(Debug, Clone, PartialEq)]
+pub struct JobOffer {
+    pub noc: NocCode,
+    pub basis: Option<OfferBasis>,
+    /// Paid hours a week.
+    pub hours_per_week: Option<f64>,
+    /// Months of employment offered; non-seasonal.
+    pub duration_months: Option<u32>,
+}
+
+impl JobOffer {
+    /// An offer of the occupation only, every other fact unknown.
+    pub fn of(noc: NocCode) -> Self {
+        Self {
+            noc,
+            basis: None,
+            hours_per_week: None,
+            duration_months: None,
+        }
+    }
+}
+
+/// Settlement funds: the amount available and the size of the family it must support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettlementFunds {
+    /// Canadian dollars.
+    pub amount_cad: u64,
+    /// The candidate, the spouse and the dependent children, whether or not they come.
+    pub family_members: u32,
+}
+
+impl SettlementFunds {
+    pub const MAX_FAMILY_MEMBERS: u32 = 30;
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Profile {
     pub date_of_birth: NaiveDate,
     pub marital_status: MaritalStatus,
@@ -150,14 +231,35 @@ pub struct Profile {
     pub second_language: Option<LanguageResult>,
     pub work_history: Vec<WorkEntry>,
     pub certificate_of_qualification: bool,
-    /// The NOC code of a qualifying job offer.
-    pub job_offer: Option<NocCode>,
+    pub job_offer: Option<JobOffer>,
     pub provincial_nomination: bool,
     pub sibling_in_canada: bool,
     pub submitted_at: Option<DateTime<Utc>>,
     pub proof_of_funds: bool,
     pub authorized_to_work_in_canada: bool,
     pub armed_forces_offer: bool,
+    /// Relatives in Canada beyond `sibling_in_canada`, which stays a sibling of the candidate.
+    pub relatives_in_canada: Vec<Relative>,
+    /// The Canadian credential; when given it decides the Canadian-study points instead of `canadian_education`.
+    pub canadian_credential: Option<CanadianCredential>,
+    /// The day an Educational Credential Assessment was issued; when given it decides, by its validity, instead of
+    /// `education_assessed`.
+    pub eca_issued_on: Option<NaiveDate>,
+    /// When given, checked against the minimum in force instead of `proof_of_funds`.
+    pub settlement_funds: Option<SettlementFunds>,
+    /// Serves (or served) in a recognised foreign military (skilled military recruits).
+    pub serving_in_foreign_military: bool,
+    /// The occupation of the Canadian Armed Forces offer.
+    pub armed_forces_offer_noc: Option<NocCode>,
+}
+
+/// What the candidate's study in Canada earns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CanadianStudy {
+    /// The class of the CRS Canadian-study points.
+    pub crs_class: CanadianEducation,
+    /// Two or more years of full-time post-secondary study in Canada (FSW adaptability).
+    pub two_years_or_more: bool,
 }
 
 impl Profile {
@@ -179,6 +281,58 @@ impl Profile {
             .spouse
             .as_ref()
             .is_some_and(|s| s.accompanying && !s.canadian_citizen_or_pr)
+    }
+
+    /// A brother or sister in Canada, of the candidate or of the spouse or common-law partner.
+    pub fn sibling_in_canada(&self) -> bool {
+        self.sibling_in_canada
+            || self
+                .relatives_in_canada
+                .iter()
+                .any(|r| r.kind == RelativeKind::Sibling && (!r.of_spouse || self.has_spouse()))
+    }
+
+    /// Any relative in Canada of the candidate, or of an accompanying spouse (FSW adaptability).
+    pub fn relative_in_canada(&self) -> bool {
+        let accompanying = self.spouse.as_ref().is_some_and(|s| s.accompanying);
+        self.sibling_in_canada
+            || self
+                .relatives_in_canada
+                .iter()
+                .any(|r| !r.of_spouse || (self.has_spouse() && accompanying))
+    }
+
+    fn has_spouse(&self) -> bool {
+        matches!(
+            self.marital_status,
+            MaritalStatus::Married | MaritalStatus::CommonLaw
+        ) && self.spouse.is_some()
+    }
+
+    /// The Canadian study, from the credential when given (a master's or doctorate of any length, or a program of
+    /// three years or more, is the top class; a one- or two-year program the lower one; below post-secondary none),
+    /// otherwise from `canadian_education`.
+    pub fn canadian_study(&self) -> CanadianStudy {
+        match self.canadian_credential {
+            Some(c) if c.level < EducationLevel::OneYearPostSecondary => CanadianStudy {
+                crs_class: CanadianEducation::None,
+                two_years_or_more: false,
+            },
+            Some(c) => CanadianStudy {
+                crs_class: if c.level >= EducationLevel::Masters || c.length_years >= 3 {
+                    CanadianEducation::ThreeYearOrMore
+                } else if c.length_years == 2 {
+                    CanadianEducation::TwoYear
+                } else {
+                    CanadianEducation::OneYear
+                },
+                two_years_or_more: c.length_years >= 2,
+            },
+            None => CanadianStudy {
+                crs_class: self.canadian_education,
+                two_years_or_more: self.canadian_education >= CanadianEducation::TwoYear,
+            },
+        }
     }
 
     /// The language results that are valid on `date` (for the validity period of the tables), first official first.

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use crate::draw::Program;
 use crate::experience::{self, FullTime, Window};
 use crate::language::{AbilityLevels, LanguageResult, MAX_CLB};
-use crate::profile::{CanadianEducation, NocCode, Profile, WorkEntry};
+use crate::profile::{JobOffer, NocCode, OfferBasis, Profile, WorkEntry};
 pub use crate::reason::{Reason, ReasonCode};
-use crate::rules::{self, Rules, RulesError, Tier, tier_points};
+use crate::rules::{self, Dated, EffectiveFrom, Rules, RulesError, Tier, tier_points};
 
 const FILE: &str = "programs.json";
 
@@ -96,10 +96,50 @@ struct Cec {
     language_min_clb_teer_2_3: u8,
 }
 
+/// What a qualifying offer of arranged employment must be.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobOfferRules {
+    min_hours_per_week: f64,
+    min_duration_months: u32,
+}
+
+/// The minimum settlement funds in force from a date.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundsTable {
+    pub effective_from: NaiveDate,
+    /// For a family of 1 to 7 members.
+    pub minimums: [u64; 7],
+    /// For every member past 7.
+    pub each_additional: u64,
+    pub source: String,
+}
+
+impl EffectiveFrom for FundsTable {
+    fn effective_from(&self) -> NaiveDate {
+        self.effective_from
+    }
+}
+
+impl FundsTable {
+    /// The minimum for a family of `members` (at least 1).
+    pub fn minimum(&self, members: u32) -> u64 {
+        let n = members.max(1) as usize;
+        match self.minimums.get(n - 1) {
+            Some(m) => *m,
+            None => self.minimums[6] + self.each_additional * (n as u64 - 7),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProgramTables {
     full_time: FullTime,
+    job_offer: JobOfferRules,
+    eca_validity_years: u32,
+    settlement_funds: Dated<FundsTable>,
     fswp: Fswp,
     fstp: Fstp,
     cec: Cec,
@@ -124,6 +164,95 @@ impl ProgramRules {
         &self.t.full_time
     }
 
+    /// Why an offer is not a qualifying offer of arranged employment (full-time, a year or more, LMIA or exempt);
+    /// `None` when it is. Facts the offer does not give are not held against it.
+    pub fn offer_shortfall(&self, offer: &JobOffer) -> Option<String> {
+        let r = &self.t.job_offer;
+        if offer.basis == Some(OfferBasis::Neither) {
+            return Some("is neither supported by an LMIA nor exempt from one".to_owned());
+        }
+        if let Some(h) = offer.hours_per_week.filter(|h| *h < r.min_hours_per_week) {
+            return Some(format!(
+                "is for {h} hours a week; full time is {} or more",
+                r.min_hours_per_week
+            ));
+        }
+        if let Some(m) = offer.duration_months.filter(|m| *m < r.min_duration_months) {
+            return Some(format!(
+                "is for {m} months; at least {} are needed",
+                r.min_duration_months
+            ));
+        }
+        None
+    }
+
+    /// A qualifying offer in a skilled occupation (TEER 0 to 3): what the FSW grid and the CRS count.
+    pub fn skilled_offer<'p>(&self, profile: &'p Profile) -> Option<&'p JobOffer> {
+        profile
+            .job_offer
+            .as_ref()
+            .filter(|o| o.noc.is_skilled() && self.offer_shortfall(o).is_none())
+    }
+
+    /// The settlement-funds table in force on `date` (before the first recorded one, the first).
+    pub fn funds_table(&self, date: NaiveDate) -> &FundsTable {
+        self.t.settlement_funds.on(date)
+    }
+
+    /// Why the candidate does not meet the settlement-funds requirement on `date`, or `None`: exempt when authorised
+    /// to work in Canada with a qualifying offer; the amount given is checked against the minimum in force, and
+    /// without an amount the yes/no `proof_of_funds` decides.
+    pub fn funds_shortfall(&self, profile: &Profile, date: NaiveDate) -> Option<String> {
+        let exempt = profile.authorized_to_work_in_canada
+            && profile
+                .job_offer
+                .as_ref()
+                .is_some_and(|o| self.offer_shortfall(o).is_none());
+        if exempt {
+            return None;
+        }
+        match profile.settlement_funds {
+            Some(f) => {
+                let table = self.funds_table(date);
+                let minimum = table.minimum(f.family_members);
+                (f.amount_cad < minimum).then(|| {
+                    format!(
+                        "needs ${minimum} of settlement funds for a family of {} (the minimum in force from {}); ${} given, unless authorized to work in Canada with a qualifying job offer",
+                        f.family_members, table.effective_from, f.amount_cad
+                    )
+                })
+            }
+            None => (!profile.proof_of_funds).then(|| {
+                "needs proof of settlement funds, unless authorized to work in Canada with a qualifying job offer"
+                    .to_owned()
+            }),
+        }
+    }
+
+    /// Whether the education is Canadian or assessed on `date`: an assessment with an issue date counts for
+    /// `eca_validity_years` from it; without one, the yes/no `education_assessed` decides.
+    pub fn education_assessed_on(&self, profile: &Profile, date: NaiveDate) -> bool {
+        if profile.canadian_credential.is_some()
+            || profile.canadian_education != crate::profile::CanadianEducation::None
+        {
+            return true;
+        }
+        match profile.eca_issued_on {
+            Some(issued) => {
+                issued <= date
+                    && issued
+                        .checked_add_months(chrono::Months::new(12 * self.t.eca_validity_years))
+                        .is_none_or(|until| date < until)
+            }
+            None => profile.education_assessed,
+        }
+    }
+
+    /// Years an Educational Credential Assessment counts.
+    pub fn eca_validity_years(&self) -> u32 {
+        self.t.eca_validity_years
+    }
+
     /// Whether an occupation is a skilled trade for the FSTP.
     pub fn is_trade(&self, noc: &NocCode) -> bool {
         let t = &self.t.fstp.trades;
@@ -135,6 +264,39 @@ impl ProgramRules {
 impl ProgramTables {
     fn check(&self) -> Result<(), RulesError> {
         self.check_experience()?;
+        let offer = &self.job_offer;
+        let week = self.full_time.hours_per_week;
+        rules::check_range(
+            FILE,
+            "job_offer.min_hours_per_week",
+            offer.min_hours_per_week,
+            1.0..=week,
+        )?;
+        rules::check_range(
+            FILE,
+            "job_offer.min_duration_months",
+            offer.min_duration_months,
+            1..=120,
+        )?;
+        rules::check_range(FILE, "eca_validity_years", self.eca_validity_years, 1..=20)?;
+        self.settlement_funds
+            .check_order(FILE, "settlement_funds")?;
+        for (i, t) in self.settlement_funds.iter().enumerate() {
+            if t.minimums.windows(2).any(|w| w[1] < w[0]) {
+                return Err(RulesError::new(
+                    FILE,
+                    format!("settlement_funds[{i}].minimums"),
+                    "a larger family cannot need less",
+                ));
+            }
+            if t.source.trim().is_empty() {
+                return Err(RulesError::new(
+                    FILE,
+                    format!("settlement_funds[{i}].source"),
+                    "every table needs its source",
+                ));
+            }
+        }
         self.check_fswp()?;
         self.check_fstp()?;
         let cec = &self.cec;
@@ -372,25 +534,24 @@ pub fn check_fswp(profile: &Profile, as_of: NaiveDate, rules: &Rules) -> Program
             ReasonCode::FswpEducation,
             "needs a secondary or post-secondary credential",
         )),
-        Some(_)
-            if !profile.education_assessed
-                && profile.canadian_education == CanadianEducation::None =>
-        {
+        Some(_) if !rules.programs.education_assessed_on(profile, as_of) => {
             reasons.push(Reason::new(
                 ReasonCode::FswpEducationAssessment,
-                "a foreign credential needs an Educational Credential Assessment",
+                match profile.eca_issued_on {
+                    Some(issued) => format!(
+                        "a foreign credential needs an Educational Credential Assessment valid on {as_of}; the one issued on {issued} counts for {} years",
+                        rules.programs.eca_validity_years()
+                    ),
+                    None => "a foreign credential needs an Educational Credential Assessment".to_owned(),
+                },
             ))
         }
         Some(_) => {}
     }
-    let funds_exempt = profile.job_offer.is_some() && profile.authorized_to_work_in_canada;
-    if !(profile.proof_of_funds || funds_exempt) {
-        reasons.push(Reason::new(
-            ReasonCode::FswpProofOfFunds,
-            "needs proof of settlement funds, unless authorized to work in Canada with a valid job offer",
-        ));
+    if let Some(why) = rules.programs.funds_shortfall(profile, as_of) {
+        reasons.push(Reason::new(ReasonCode::FswpProofOfFunds, why));
     }
-    let points = fsw_points(profile, as_of, p);
+    let points = fsw_points(profile, as_of, &rules.programs);
     if points.total < points.pass_mark {
         reasons.push(Reason::new(
             ReasonCode::FswpPoints,
@@ -403,7 +564,8 @@ pub fn check_fswp(profile: &Profile, as_of: NaiveDate, rules: &Rules) -> Program
     ProgramEligibility::new(Program::Fsw, reasons, Some(points))
 }
 
-fn fsw_points(profile: &Profile, as_of: NaiveDate, p: &ProgramTables) -> FswPoints {
+fn fsw_points(profile: &Profile, as_of: NaiveDate, programs: &ProgramRules) -> FswPoints {
+    let p = &programs.t;
     let r = &p.fswp;
     let g = &r.grid;
     let (first, second) = profile.languages_on(as_of);
@@ -429,12 +591,12 @@ fn fsw_points(profile: &Profile, as_of: NaiveDate, p: &ProgramTables) -> FswPoin
         .unwrap_or(usize::MAX)
         .min(g.experience_years.len() - 1)];
     let age = fsw_age_points(&g.age, profile.age_on(as_of));
-    let arranged_employment = if profile.job_offer.is_some() {
+    let arranged_employment = if programs.skilled_offer(profile).is_some() {
         g.arranged_employment
     } else {
         0
     };
-    let adaptability = fsw_adaptability(profile, as_of, p);
+    let adaptability = fsw_adaptability(profile, as_of, programs);
     FswPoints {
         total: language + education + experience + age + arranged_employment + adaptability,
         pass_mark: r.pass_mark,
@@ -461,7 +623,8 @@ fn fsw_age_points(a: &FswAge, age: i32) -> u32 {
     }
 }
 
-fn fsw_adaptability(profile: &Profile, as_of: NaiveDate, p: &ProgramTables) -> u32 {
+fn fsw_adaptability(profile: &Profile, as_of: NaiveDate, programs: &ProgramRules) -> u32 {
+    let p = &programs.t;
     let a = &p.fswp.grid.adaptability;
     let canada = Window::years_before(as_of, p.fswp.experience_window_years);
     let own_canadian_years = p.full_time.whole_years(experience::hours(
@@ -475,21 +638,22 @@ fn fsw_adaptability(profile: &Profile, as_of: NaiveDate, p: &ProgramTables) -> u
     let spouse = profile.spouse.as_ref().filter(|s| s.accompanying);
     let spouse_language = spouse
         .and_then(|s| s.language.as_ref())
+        .filter(|l| l.valid_on(as_of))
         .is_some_and(|l| l.levels.all_at_least(a.spouse_language_min_clb));
     [
         (own_canadian_years >= 1, a.own_canadian_work),
         (spouse_language, a.spouse_language),
-        (
-            profile.canadian_education >= CanadianEducation::TwoYear,
-            a.own_study,
-        ),
+        (profile.canadian_study().two_years_or_more, a.own_study),
         (spouse.is_some_and(|s| s.studied_in_canada), a.spouse_study),
         (
             spouse.is_some_and(|s| s.canadian_work_years >= 1),
             a.spouse_work,
         ),
-        (profile.job_offer.is_some(), a.arranged_employment),
-        (profile.sibling_in_canada, a.relative),
+        (
+            programs.skilled_offer(profile).is_some(),
+            a.arranged_employment,
+        ),
+        (profile.relative_in_canada(), a.relative),
     ]
     .into_iter()
     .filter_map(|(met, points)| met.then_some(points))
@@ -532,11 +696,27 @@ pub fn check_fstp(profile: &Profile, as_of: NaiveDate, rules: &Rules) -> Program
             ),
         ));
     }
-    if profile.job_offer.is_none() && !profile.certificate_of_qualification {
+    let trade_offer = profile
+        .job_offer
+        .as_ref()
+        .filter(|o| p.is_trade(&o.noc) && p.offer_shortfall(o).is_none());
+    if trade_offer.is_none() && !profile.certificate_of_qualification {
+        let offer = match &profile.job_offer {
+            Some(o) if !p.is_trade(&o.noc) => {
+                format!("; the offer ({}) is not in a skilled trade", o.noc)
+            }
+            Some(o) => p
+                .offer_shortfall(o)
+                .map_or_else(String::new, |why| format!("; the offer {why}")),
+            None => String::new(),
+        };
         reasons.push(Reason::new(
             ReasonCode::FstpOfferOrCertificate,
-            "needs a job offer of at least one year or a Canadian certificate of qualification in the trade",
+            format!("needs a full-time job offer of at least one year in the trade or a Canadian certificate of qualification in it{offer}"),
         ));
+    }
+    if let Some(why) = p.funds_shortfall(profile, as_of) {
+        reasons.push(Reason::new(ReasonCode::FstpProofOfFunds, why));
     }
     ProgramEligibility::new(Program::Fst, reasons, None)
 }

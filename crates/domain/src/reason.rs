@@ -43,6 +43,7 @@ wire_codes! {
         FstpLanguage => "FSTP_LANGUAGE",
         FstpExperience => "FSTP_EXPERIENCE",
         FstpOfferOrCertificate => "FSTP_OFFER_OR_CERTIFICATE",
+        FstpProofOfFunds => "FSTP_PROOF_OF_FUNDS",
         CecExperience => "CEC_EXPERIENCE",
         CecLanguage => "CEC_LANGUAGE",
         NoFederalProgram => "NO_FEDERAL_PROGRAM",

@@ -10,7 +10,7 @@ use ee_domain::crs::{self, CrsScore, CrsSection};
 use ee_domain::draw::CRS_MAX;
 use ee_domain::language::{self, LanguageResult, LanguageTest, MAX_CLB, Scores};
 use ee_domain::profile::{
-    CanadianEducation, EducationLevel, MaritalStatus, NocCode, Profile, Spouse, WorkEntry,
+    CanadianEducation, EducationLevel, JobOffer, MaritalStatus, NocCode, Profile, Spouse, WorkEntry,
 };
 use proptest::prelude::*;
 
@@ -170,13 +170,14 @@ prop_compose! {
             second_language,
             work_history,
             certificate_of_qualification: flags[1],
-            job_offer: job_offer.map(|n| NocCode::parse(n).expect("a NOC code")),
+            job_offer: job_offer.map(|n| JobOffer::of(NocCode::parse(n).expect("a NOC code"))),
             provincial_nomination: flags[2],
             sibling_in_canada: flags[3],
             submitted_at: None,
             proof_of_funds: flags[4],
             authorized_to_work_in_canada: flags[5],
             armed_forces_offer: flags[6],
+            ..Profile::default()
         }
     }
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use ee_domain::crs::{self, CrsScore};
 use ee_domain::language::{self, LanguageResult, LanguageTest, Scores};
 use ee_domain::profile::{
-    CanadianEducation, EducationLevel, MaritalStatus, NocCode, Profile, Spouse, WorkEntry,
+    CanadianEducation, EducationLevel, JobOffer, MaritalStatus, NocCode, Profile, Spouse, WorkEntry,
 };
 use ee_domain::{CategoryId, FieldViolation, ReasonCode, Rules, eligibility, programs};
 
@@ -97,6 +97,7 @@ fn single(age: i32) -> Profile {
         proof_of_funds: true,
         authorized_to_work_in_canada: false,
         armed_forces_offer: false,
+        ..Profile::default()
     }
 }
 
@@ -270,13 +271,13 @@ fn caps() {
 #[test]
 fn job_offer_points_end_on_2025_03_25() {
     let p = Profile {
-        job_offer: Some(NocCode::parse("00012").expect("noc")),
+        job_offer: Some(JobOffer::of(NocCode::parse("00012").expect("noc"))),
         ..single(20)
     };
     assert_eq!(score(&p, d("2025-03-24")).additional.points, 200);
     assert_eq!(score(&p, d("2025-03-25")).additional.points, 0);
     let other = Profile {
-        job_offer: Some(NocCode::parse("21231").expect("noc")),
+        job_offer: Some(JobOffer::of(NocCode::parse("21231").expect("noc"))),
         ..single(20)
     };
     assert_eq!(score(&other, d("2024-01-01")).additional.points, 50);

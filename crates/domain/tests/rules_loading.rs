@@ -216,15 +216,41 @@ fn dates_out_of_order_are_named() {
     );
     assert_broken(
         "language-tests.json",
-        "tests.TEF_CANADA.before[1].date",
+        "tests.TEF_CANADA.before[1].from",
         "date order",
         |v| {
             let mut older = at(v, "/tests/TEF_CANADA/before/0").clone();
-            older["date"] = "2019-10-01".into();
+            older["from"] = "2019-10-01".into();
             at(v, "/tests/TEF_CANADA/before")
                 .as_array_mut()
                 .expect("array")
                 .push(older);
+        },
+    );
+    assert_broken(
+        "programs.json",
+        "settlement_funds[1].effective_from",
+        "date order",
+        |v| *at(v, "/settlement_funds/1/effective_from") = "2020-01-01".into(),
+    );
+    assert_broken(
+        "programs.json",
+        "settlement_funds[0].minimums",
+        "larger family",
+        |v| *at(v, "/settlement_funds/0/minimums/3") = 1.into(),
+    );
+    assert_broken(
+        "categories.json",
+        "categories[0].experience.min_months",
+        "out of range",
+        |v| {
+            at(v, "/categories/0")
+                .as_object_mut()
+                .expect("object")
+                .insert(
+                    "experience".into(),
+                    serde_json::json!({"min_months": 99, "continuous": false, "window_years": 3}),
+                );
         },
     );
     assert_broken(

@@ -3,14 +3,18 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
-use ee_domain::{CategoryId, DrawLookup, DrawNumber, Rules, crs, eligibility, invitation};
+use ee_domain::{
+    CategoryId, DrawLookup, DrawNumber, Rules, crs, eligibility, explore, invitation,
+    invitation_history,
+};
 use ee_proto::candidate;
 use ee_proto::convert::{self, from_date};
 use ee_proto::error::ApiError;
 use ee_proto::v1::eligibility_service_server::EligibilityService;
 use ee_proto::v1::{
     CalculateCrsRequest, CalculateCrsResponse, CandidateProfile, CheckEligibilityRequest,
-    CheckEligibilityResponse, CheckInvitationRequest, CheckInvitationResponse, Date,
+    CheckEligibilityResponse, CheckInvitationHistoryRequest, CheckInvitationHistoryResponse,
+    CheckInvitationRequest, CheckInvitationResponse, Date, ExploreCrsRequest, ExploreCrsResponse,
     GetCategoryRequest, GetCategoryResponse, InvitationOutcome, ListCategoriesRequest,
     ListCategoriesResponse,
 };
@@ -24,6 +28,18 @@ pub use ee_proto::v1::eligibility_service_server::EligibilityServiceServer;
 pub struct EligibilityServiceImpl {
     draws: Arc<dyn DrawLookup>,
     rules: Arc<Rules>,
+}
+
+/// The closest misses listed of each kind when the request says 0, and the most it may ask.
+const DEFAULT_CLOSEST_MISSES: usize = 5;
+const MAX_CLOSEST_MISSES: usize = 50;
+
+fn optional_date(field: &str, d: Option<&Date>) -> Result<Option<NaiveDate>, ApiError> {
+    d.map(|d| from_date(field, d)).transpose().map_err(|v| {
+        ApiError::InvalidArgument(ee_domain::InvalidInput {
+            violations: vec![v],
+        })
+    })
 }
 
 fn today() -> NaiveDate {
@@ -61,18 +77,17 @@ impl EligibilityServiceImpl {
         req: &ListCategoriesRequest,
     ) -> Result<ListCategoriesResponse, ApiError> {
         let date = as_of(req.as_of.as_ref())?;
-        let rule = self.rules.catalog.experience_rule(date);
         let categories = if req.include_history {
             self.rules
                 .catalog
                 .all()
-                .map(|c| candidate::category(c, rule))
+                .map(|c| candidate::category(c, &self.rules.catalog.experience_rule_for(c, date)))
                 .collect()
         } else {
             self.rules
                 .catalog
                 .in_force_on(date)
-                .map(|c| candidate::category(c, rule))
+                .map(|c| candidate::category(c, &self.rules.catalog.experience_rule_for(c, date)))
                 .collect()
         };
         Ok(ListCategoriesResponse { categories })
@@ -97,7 +112,7 @@ impl EligibilityServiceImpl {
         Ok(GetCategoryResponse {
             category: Some(candidate::category(
                 version,
-                self.rules.catalog.experience_rule(date),
+                &self.rules.catalog.experience_rule_for(version, date),
             )),
         })
     }
@@ -141,15 +156,62 @@ impl EligibilityServiceImpl {
             .ok_or_else(|| ApiError::NotFound(format!("there is no round {number}")))?;
         let check = invitation::check(&p, &draw, &self.rules);
         Ok(CheckInvitationResponse {
-            outcome: match check.outcome {
-                invitation::Outcome::Invited => InvitationOutcome::Invited,
-                invitation::Outcome::NotInvited => InvitationOutcome::NotInvited,
-                invitation::Outcome::Undetermined => InvitationOutcome::Undetermined,
-            } as i32,
+            outcome: outcome(check.outcome) as i32,
             reasons: candidate::reasons(&check.reasons),
             crs: Some(candidate::crs(&check.crs)),
             draw: Some(convert::draw(&draw)),
         })
+    }
+
+    async fn check_invitation_history(
+        &self,
+        req: CheckInvitationHistoryRequest,
+    ) -> Result<CheckInvitationHistoryResponse, ApiError> {
+        let period = ApiError::join(
+            optional_date("start_date", req.start_date.as_ref()),
+            optional_date("end_date", req.end_date.as_ref()),
+        )
+        .and_then(|(start, end)| match (start, end) {
+            (Some(s), Some(e)) if e < s => Err(ApiError::invalid(
+                "end_date",
+                format!("{e} is before start_date {s}"),
+            )),
+            _ => Ok((start, end.unwrap_or_else(today))),
+        });
+        let filter = convert::draw_filter(req.filter.as_ref())
+            .map_err(|e| ApiError::from(e.within("filter")));
+        let ((p, (start, end)), filter) = ApiError::join(
+            ApiError::join(profile(req.profile.as_ref(), &self.rules), period),
+            filter,
+        )?;
+        let closest = match req.closest_misses as usize {
+            0 => DEFAULT_CLOSEST_MISSES,
+            n => n.min(MAX_CLOSEST_MISSES),
+        };
+        let draws = self.draws.draws(&invitation_history::within_period(
+            filter,
+            start,
+            Some(end),
+        ));
+        let h = invitation_history::check_rounds(&p, draws, &self.rules, closest);
+        Ok(candidate::invitation_history(&h, |o| outcome(o) as i32))
+    }
+
+    fn explore_crs(&self, req: &ExploreCrsRequest) -> Result<ExploreCrsResponse, ApiError> {
+        let (p, date) = ApiError::join(
+            profile(req.profile.as_ref(), &self.rules),
+            as_of(req.as_of.as_ref()),
+        )?;
+        let (now, improvements) = explore::explore(&p, date, &self.rules);
+        Ok(candidate::explore_response(&now, &improvements))
+    }
+}
+
+fn outcome(o: invitation::Outcome) -> InvitationOutcome {
+    match o {
+        invitation::Outcome::Invited => InvitationOutcome::Invited,
+        invitation::Outcome::NotInvited => InvitationOutcome::NotInvited,
+        invitation::Outcome::Undetermined => InvitationOutcome::Undetermined,
     }
 }
 
@@ -202,5 +264,24 @@ impl EligibilityService for EligibilityServiceImpl {
         Ok(Response::new(
             EligibilityServiceImpl::check_invitation(self, req.into_inner()).await?,
         ))
+    }
+
+    async fn check_invitation_history(
+        &self,
+        req: Request<CheckInvitationHistoryRequest>,
+    ) -> Result<Response<CheckInvitationHistoryResponse>, Status> {
+        Ok(Response::new(
+            EligibilityServiceImpl::check_invitation_history(self, req.into_inner()).await?,
+        ))
+    }
+
+    async fn explore_crs(
+        &self,
+        req: Request<ExploreCrsRequest>,
+    ) -> Result<Response<ExploreCrsResponse>, Status> {
+        Ok(Response::new(EligibilityServiceImpl::explore_crs(
+            self,
+            req.get_ref(),
+        )?))
     }
 }

@@ -8,7 +8,7 @@ use arbitrary::Arbitrary;
 use chrono::NaiveDate;
 use ee_domain::crs::{self, CrsScore, CrsSection};
 use ee_domain::draw::CRS_MAX;
-use ee_domain::{eligibility, invitation};
+use ee_domain::{eligibility, explore, invitation, invitation_history};
 use ee_fuzz::{rules, shipped_draws};
 use ee_proto::candidate;
 use ee_proto::v1;
@@ -181,13 +181,27 @@ struct Profile {
     second_language: Option<Language>,
     work_history: Vec<Job>,
     certificate_of_qualification: bool,
-    job_offer: Option<Noc>,
+    job_offer: Option<Offer>,
     provincial_nomination: bool,
     sibling_in_canada: bool,
     submitted_at: Option<(i64, i32)>,
     proof_of_funds: bool,
     authorized_to_work_in_canada: bool,
     armed_forces_offer: bool,
+    relatives: Vec<(i32, bool)>,
+    canadian_credential: Option<(i32, u32)>,
+    eca_issued_on: Option<Date>,
+    settlement_funds: Option<(u64, u32)>,
+    serving_in_foreign_military: bool,
+    armed_forces_offer_noc: Option<Noc>,
+}
+
+#[derive(Debug, Arbitrary)]
+struct Offer {
+    noc: Noc,
+    basis: i32,
+    hours_per_week: f64,
+    duration_months: u32,
 }
 
 /// Small enum values mostly (every value the contract names and a few it does not), any value sometimes.
@@ -234,10 +248,12 @@ impl Profile {
                 })
                 .collect(),
             certificate_of_qualification: self.certificate_of_qualification,
-            job_offer: self
-                .job_offer
-                .as_ref()
-                .map(|n| v1::JobOffer { noc_code: n.wire() }),
+            job_offer: self.job_offer.as_ref().map(|o| v1::JobOffer {
+                noc_code: o.noc.wire(),
+                basis: enum_value(o.basis),
+                hours_per_week: o.hours_per_week,
+                duration_months: o.duration_months % 1000,
+            }),
             provincial_nomination: self.provincial_nomination,
             sibling_in_canada: self.sibling_in_canada,
             profile_submitted_at: self
@@ -246,6 +262,33 @@ impl Profile {
             proof_of_funds: self.proof_of_funds,
             authorized_to_work_in_canada: self.authorized_to_work_in_canada,
             armed_forces_offer: self.armed_forces_offer,
+            relatives_in_canada: self
+                .relatives
+                .iter()
+                .map(|(kind, of_spouse)| v1::RelativeInCanada {
+                    kind: enum_value(*kind),
+                    of_spouse: *of_spouse,
+                })
+                .collect(),
+            canadian_credential: self.canadian_credential.map(|(level, years)| {
+                v1::CanadianCredential {
+                    level: enum_value(level),
+                    length_years: years % 12,
+                }
+            }),
+            eca_issued_on: self.eca_issued_on.as_ref().map(Date::wire),
+            settlement_funds: self
+                .settlement_funds
+                .map(|(amount, members)| v1::SettlementFunds {
+                    amount_cad: amount % 100_000,
+                    family_members: members % 12,
+                }),
+            serving_in_foreign_military: self.serving_in_foreign_military,
+            armed_forces_offer_noc_code: self
+                .armed_forces_offer_noc
+                .as_ref()
+                .map(Noc::wire)
+                .unwrap_or_default(),
         }
     }
 }
@@ -329,4 +372,15 @@ fuzz_target!(|input: Input| {
         );
     }
     let _ = candidate::reasons(&check.reasons);
+    // Every improvement explored adds what it says when applied.
+    let (now, improvements) = explore::explore(&profile, as_of, rules);
+    for i in &improvements {
+        let applied = crs::score(&i.change.apply(&profile), as_of, rules);
+        assert_eq!(applied.total, i.new_total, "{i:?}");
+        assert_eq!(i.new_total, now.total + i.points_added, "{i:?}");
+    }
+    let _ = candidate::explore_response(&now, &improvements);
+    let nearby = &draws[usize::from(input.round) % draws.len()..];
+    let h = invitation_history::check_rounds(&profile, nearby.iter().take(8).cloned().collect(), rules, 5);
+    let _ = candidate::invitation_history(&h, |_| 0);
 });

@@ -5,14 +5,18 @@ use chrono::NaiveDate;
 use ee_domain::category::{ExperienceRule, Requirement};
 use ee_domain::crs::{CrsScore, CrsSection};
 use ee_domain::eligibility::Eligibility;
-use ee_domain::language::{self, LanguageResult, LanguageTest, Scores};
+use ee_domain::explore::{Change, Improvement};
+use ee_domain::invitation_history::{InvitationHistory, Miss};
+use ee_domain::invitation::Outcome;
+use ee_domain::language::{self, Ability, LanguageResult, LanguageTest, Scores};
 use ee_domain::profile::{
-    CanadianEducation, EducationLevel, MaritalStatus, NocCode, Profile, Spouse, WorkEntry,
+    CanadianCredential, CanadianEducation, EducationLevel, JobOffer, MaritalStatus, NocCode,
+    OfferBasis, Profile, Relative, RelativeKind, SettlementFunds, Spouse, WorkEntry,
 };
 use ee_domain::programs::ProgramEligibility;
 use ee_domain::{CategoryVersion, FieldViolation, InvalidInput, Reason, Rules};
 
-use crate::convert::{Violations, date, from_date, from_timestamp, program};
+use crate::convert::{Violations, date, from_date, from_timestamp, program, round_type, timestamp};
 use crate::v1;
 
 fn education(field: &str, value: i32, v: &mut Violations) -> Option<EducationLevel> {
@@ -218,10 +222,8 @@ pub fn profile(
             });
         }
     }
-    let job_offer = p
-        .job_offer
-        .as_ref()
-        .and_then(|o| noc("job_offer.noc_code", &o.noc_code, &mut v));
+    let job_offer = p.job_offer.as_ref().and_then(|o| job_offer(o, &mut v));
+    let facts = newer_facts(p, &mut v);
     let submitted_at = p
         .profile_submitted_at
         .as_ref()
@@ -245,7 +247,172 @@ pub fn profile(
         proof_of_funds: p.proof_of_funds,
         authorized_to_work_in_canada: p.authorized_to_work_in_canada,
         armed_forces_offer: p.armed_forces_offer,
+        relatives_in_canada: facts.relatives,
+        canadian_credential: facts.canadian_credential,
+        eca_issued_on: facts.eca_issued_on,
+        settlement_funds: facts.settlement_funds,
+        serving_in_foreign_military: p.serving_in_foreign_military,
+        armed_forces_offer_noc: facts.armed_forces_offer_noc,
     })
+}
+
+/// The most relatives a profile may list.
+pub const MAX_RELATIVES: usize = 50;
+/// The longest job offer, in months.
+pub const MAX_OFFER_MONTHS: u32 = 600;
+
+fn job_offer(o: &v1::JobOffer, v: &mut Violations) -> Option<JobOffer> {
+    use v1::JobOfferBasis as B;
+    let basis = match B::try_from(o.basis) {
+        Ok(B::Unspecified) => None,
+        Ok(B::Lmia) => Some(OfferBasis::Lmia),
+        Ok(B::LmiaExempt) => Some(OfferBasis::LmiaExempt),
+        Ok(B::None) => Some(OfferBasis::Neither),
+        Err(_) => {
+            v.push(FieldViolation::new(
+                "job_offer.basis",
+                format!("{} is not a JobOfferBasis", o.basis),
+            ));
+            None
+        }
+    };
+    let hours = o.hours_per_week;
+    if !(hours.is_finite() && (0.0..=168.0).contains(&hours)) {
+        v.push(FieldViolation::new(
+            "job_offer.hours_per_week",
+            format!("{hours} is not between 0 (not stated) and 168"),
+        ));
+    }
+    if o.duration_months > MAX_OFFER_MONTHS {
+        v.push(FieldViolation::new(
+            "job_offer.duration_months",
+            format!(
+                "{} is more than {MAX_OFFER_MONTHS} months",
+                o.duration_months
+            ),
+        ));
+    }
+    let code = noc("job_offer.noc_code", &o.noc_code, v)?;
+    Some(JobOffer {
+        noc: code,
+        basis,
+        hours_per_week: (hours > 0.0).then_some(hours),
+        duration_months: (o.duration_months > 0).then_some(o.duration_months),
+    })
+}
+
+/// The facts added in issue 12, each optional.
+struct NewerFacts {
+    relatives: Vec<Relative>,
+    canadian_credential: Option<CanadianCredential>,
+    eca_issued_on: Option<NaiveDate>,
+    settlement_funds: Option<SettlementFunds>,
+    armed_forces_offer_noc: Option<NocCode>,
+}
+
+fn newer_facts(p: &v1::CandidateProfile, v: &mut Violations) -> NewerFacts {
+    if p.relatives_in_canada.len() > MAX_RELATIVES {
+        v.push(FieldViolation::new(
+            "relatives_in_canada",
+            format!(
+                "has {} relatives; at most {MAX_RELATIVES} are accepted",
+                p.relatives_in_canada.len()
+            ),
+        ));
+    }
+    use v1::RelativeKind as K;
+    let relatives = p
+        .relatives_in_canada
+        .iter()
+        .take(MAX_RELATIVES)
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let kind = match K::try_from(r.kind) {
+                Ok(K::Parent) => RelativeKind::Parent,
+                Ok(K::Grandparent) => RelativeKind::Grandparent,
+                Ok(K::Child) => RelativeKind::Child,
+                Ok(K::Grandchild) => RelativeKind::Grandchild,
+                Ok(K::Sibling) => RelativeKind::Sibling,
+                Ok(K::AuntOrUncle) => RelativeKind::AuntOrUncle,
+                Ok(K::NieceOrNephew) => RelativeKind::NieceOrNephew,
+                Ok(K::Unspecified) | Err(_) => {
+                    v.push(FieldViolation::new(
+                        format!("relatives_in_canada[{i}].kind"),
+                        format!(
+                            "{} is not a known relative: parent, grandparent, child, grandchild, sibling, aunt or uncle, niece or nephew",
+                            r.kind
+                        ),
+                    ));
+                    return None;
+                }
+            };
+            Some(Relative {
+                kind,
+                of_spouse: r.of_spouse,
+            })
+        })
+        .collect();
+    let canadian_credential = p.canadian_credential.as_ref().and_then(|c| {
+        let level = education("canadian_credential.level", c.level, v);
+        if level.is_none() && c.level == 0 {
+            v.push(FieldViolation::new(
+                "canadian_credential.level",
+                "is required: the level of the Canadian credential",
+            ));
+        }
+        if !(1..=CanadianCredential::MAX_YEARS).contains(&c.length_years) {
+            v.push(FieldViolation::new(
+                "canadian_credential.length_years",
+                format!(
+                    "{} is not a program length from 1 to {} years",
+                    c.length_years,
+                    CanadianCredential::MAX_YEARS
+                ),
+            ));
+            return None;
+        }
+        level.map(|level| CanadianCredential {
+            level,
+            length_years: c.length_years,
+        })
+    });
+    let eca_issued_on = p
+        .eca_issued_on
+        .as_ref()
+        .and_then(|d| v.ok(from_date("eca_issued_on", d)));
+    let settlement_funds = p.settlement_funds.as_ref().and_then(|f| {
+        if !(1..=SettlementFunds::MAX_FAMILY_MEMBERS).contains(&f.family_members) {
+            v.push(FieldViolation::new(
+                "settlement_funds.family_members",
+                format!(
+                    "{} is not a family size from 1 to {}: the funds needed depend on it",
+                    f.family_members,
+                    SettlementFunds::MAX_FAMILY_MEMBERS
+                ),
+            ));
+            return None;
+        }
+        Some(SettlementFunds {
+            amount_cad: f.amount_cad,
+            family_members: f.family_members,
+        })
+    });
+    let armed_forces_offer_noc = (!p.armed_forces_offer_noc_code.is_empty())
+        .then(|| {
+            noc(
+                "armed_forces_offer_noc_code",
+                &p.armed_forces_offer_noc_code,
+                v,
+            )
+        })
+        .flatten();
+    NewerFacts {
+        relatives,
+        canadian_credential,
+        eca_issued_on,
+        settlement_funds,
+        armed_forces_offer_noc,
+    }
 }
 
 fn section(s: &CrsSection) -> v1::CrsSection {
@@ -327,7 +494,8 @@ pub fn eligibility(e: &Eligibility<'_>) -> v1::CheckEligibilityResponse {
     }
 }
 
-/// A category version, with the experience rule in force on `as_of` for occupation categories.
+/// A category version, with the experience rule it applies on the date asked (its own, or the one in force then),
+/// for occupation categories.
 pub fn category(c: &CategoryVersion, rule: &ExperienceRule) -> v1::Category {
     v1::Category {
         id: c.id.to_string(),
@@ -360,6 +528,173 @@ pub fn category(c: &CategoryVersion, rule: &ExperienceRule) -> v1::Category {
         french_nclc_min: c.french_nclc_min.map_or(0, u32::from),
         unverified: c.unverified,
         notes: c.notes.clone().unwrap_or_default(),
+        source: c.source.clone().unwrap_or_default(),
+    }
+}
+
+fn education_to_wire(e: EducationLevel) -> v1::EducationLevel {
+    use v1::EducationLevel as E;
+    match e {
+        EducationLevel::LessThanSecondary => E::LessThanSecondary,
+        EducationLevel::Secondary => E::Secondary,
+        EducationLevel::OneYearPostSecondary => E::OneYearPostSecondary,
+        EducationLevel::TwoYearPostSecondary => E::TwoYearPostSecondary,
+        EducationLevel::Bachelors => E::Bachelors,
+        EducationLevel::TwoOrMoreCredentials => E::TwoOrMoreCredentials,
+        EducationLevel::Masters => E::Masters,
+        EducationLevel::Doctoral => E::Doctoral,
+    }
+}
+
+fn ability_to_wire(a: Ability) -> v1::LanguageAbility {
+    match a {
+        Ability::Reading => v1::LanguageAbility::Reading,
+        Ability::Writing => v1::LanguageAbility::Writing,
+        Ability::Listening => v1::LanguageAbility::Listening,
+        Ability::Speaking => v1::LanguageAbility::Speaking,
+    }
+}
+
+/// A result given as levels (CLB or NCLC) on the wire.
+fn levels_to_wire(r: &LanguageResult) -> v1::LanguageResult {
+    let l = r.levels;
+    v1::LanguageResult {
+        test: match r.test {
+            LanguageTest::Nclc => v1::LanguageTest::Nclc,
+            _ => v1::LanguageTest::Clb,
+        } as i32,
+        scores: Some(v1::LanguageScores {
+            reading: f64::from(l.reading),
+            writing: f64::from(l.writing),
+            listening: f64::from(l.listening),
+            speaking: f64::from(l.speaking),
+        }),
+        test_date: r.test_date.map(date),
+    }
+}
+
+fn work_to_wire(w: &WorkEntry) -> v1::WorkExperience {
+    v1::WorkExperience {
+        noc_code: w.noc.to_string(),
+        start: Some(date(w.start)),
+        end: w.end.map(date),
+        hours_per_week: w.hours_per_week,
+        in_canada: w.in_canada,
+        self_employed: w.self_employed,
+        full_time_student: w.full_time_student,
+    }
+}
+
+/// `ExploreCrs`'s answer: each change as the wire fields a client sets to apply it.
+pub fn explore_response(now: &CrsScore, improvements: &[Improvement]) -> v1::ExploreCrsResponse {
+    use v1::CrsImprovementKind as K;
+    v1::ExploreCrsResponse {
+        crs: Some(crs(now)),
+        improvements: improvements
+            .iter()
+            .map(|i| {
+                let mut w = v1::CrsImprovement {
+                    description: i.description.clone(),
+                    points_added: i.points_added,
+                    new_total: i.new_total,
+                    ..Default::default()
+                };
+                let kind = match &i.change {
+                    Change::FirstLanguage {
+                        ability,
+                        to_level,
+                        to_score,
+                    }
+                    | Change::SpouseLanguageAbility {
+                        ability,
+                        to_level,
+                        to_score,
+                    } => {
+                        w.ability = ability_to_wire(*ability) as i32;
+                        w.to_level = u32::from(*to_level);
+                        w.to_score = *to_score;
+                        if matches!(i.change, Change::FirstLanguage { .. }) {
+                            K::FirstLanguage
+                        } else {
+                            K::SpouseLanguage
+                        }
+                    }
+                    Change::SecondLanguage { result } => {
+                        w.second_language = Some(levels_to_wire(result));
+                        w.to_level = u32::from(result.levels.min());
+                        K::SecondLanguage
+                    }
+                    Change::SpouseLanguage { result } => {
+                        w.spouse_language = Some(levels_to_wire(result));
+                        w.to_level = u32::from(result.levels.min());
+                        K::SpouseLanguage
+                    }
+                    Change::CanadianWork { added } | Change::ForeignWork { added } => {
+                        w.added_work = added.iter().map(work_to_wire).collect();
+                        if matches!(i.change, Change::CanadianWork { .. }) {
+                            K::CanadianWork
+                        } else {
+                            K::ForeignWork
+                        }
+                    }
+                    Change::Education { to } | Change::SpouseEducation { to } => {
+                        w.to_education = education_to_wire(*to) as i32;
+                        if matches!(i.change, Change::Education { .. }) {
+                            K::Education
+                        } else {
+                            K::SpouseEducation
+                        }
+                    }
+                    Change::ProvincialNomination => K::ProvincialNomination,
+                };
+                w.kind = kind as i32;
+                w
+            })
+            .collect(),
+    }
+}
+
+/// `CheckInvitationHistory`'s answer; `outcome` gives the wire value of an outcome.
+pub fn invitation_history(
+    h: &InvitationHistory,
+    outcome: impl Fn(Outcome) -> i32,
+) -> v1::CheckInvitationHistoryResponse {
+    let miss = |m: &Miss| v1::ClosestMiss {
+        draw_number: m.number.to_string(),
+        held_at: Some(timestamp(m.held_at)),
+        points_short: m.points_short,
+        seconds_after_tie_break: m.seconds_after_tie_break,
+    };
+    let s = &h.summary;
+    v1::CheckInvitationHistoryResponse {
+        rounds: h
+            .rounds
+            .iter()
+            .map(|r| v1::RoundOutcome {
+                draw_number: r.draw.number.to_string(),
+                held_at: Some(timestamp(r.draw.held_at)),
+                round_type: Some(round_type(
+                    &r.draw.round_type.selection,
+                    r.draw.round_type.name.clone(),
+                    r.draw.round_type.uncatalogued,
+                )),
+                minimum_crs: r.draw.minimum_crs,
+                tie_break_at: r.draw.tie_break_at.map(timestamp),
+                outcome: outcome(r.check.outcome),
+                reasons: reasons(&r.check.reasons),
+                crs: r.check.crs.total,
+                eligible: r.check.eligible,
+            })
+            .collect(),
+        summary: Some(v1::InvitationHistorySummary {
+            rounds: s.rounds,
+            eligible: s.eligible,
+            invited: s.invited,
+            not_invited: s.not_invited,
+            undetermined: s.undetermined,
+            closest_by_points: s.closest_by_points.iter().map(miss).collect(),
+            closest_by_tie_break: s.closest_by_tie_break.iter().map(miss).collect(),
+        }),
     }
 }
 
