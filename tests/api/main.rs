@@ -7,6 +7,7 @@ mod faults;
 mod feeds;
 mod grpcurl;
 mod history;
+mod insights;
 mod live;
 mod python_client;
 mod read_model;
