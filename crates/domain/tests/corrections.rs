@@ -353,6 +353,16 @@ fn settlement_funds_are_checked_against_the_table_in_force() {
         [ReasonCode::FstpProofOfFunds]
     );
     assert!(fstp_codes(&funds(15_263, 1), "2025-07-07").is_empty());
+    // The 2022 table ($13,310 for one) until 2023-04-24; the first recorded table before it.
+    assert!(fstp_codes(&funds(13_400, 1), "2023-04-24").is_empty());
+    assert_eq!(
+        fstp_codes(&funds(13_400, 1), "2023-04-25"),
+        [ReasonCode::FstpProofOfFunds]
+    );
+    assert_eq!(
+        rules().programs.funds_table(d("2019-01-01")).effective_from,
+        d("2022-06-09")
+    );
     // A family of 9: the table for 7 and two more members.
     assert_eq!(
         rules().programs.funds_table(d("2025-08-01")).minimum(9),
