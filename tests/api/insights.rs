@@ -11,7 +11,7 @@ use ee_proto::v1::{
     CalculateCrsRequest, CanadianCredential, CandidateProfile, CheckEligibilityRequest,
     CheckInvitationHistoryRequest, CheckInvitationHistoryResponse, CheckInvitationRequest,
     CrsImprovement, CrsImprovementKind, DrawFilter, EducationLevel, ExploreCrsRequest,
-    InvitationOutcome, LanguageAbility, LanguageResult, LanguageScores, LanguageTest,
+    InvitationOutcome, JobOffer, LanguageAbility, LanguageResult, LanguageScores, LanguageTest,
     ListDrawsRequest, MaritalStatus, RecordDrawRequest, RelativeInCanada, RelativeKind, RoundKind,
     RoundType, SettlementFunds, Spouse, WorkExperience,
 };
@@ -711,6 +711,56 @@ async fn bad_facts_and_periods_name_the_field(backend: Backend) {
             },
             "profile.armed_forces_offer_noc_code",
         ),
+        (
+            CandidateProfile {
+                job_offer: Some(JobOffer {
+                    noc_code: "21231".into(),
+                    hours_per_week: f64::NAN,
+                    ..Default::default()
+                }),
+                ..good.clone()
+            },
+            "profile.job_offer.hours_per_week",
+        ),
+        (
+            CandidateProfile {
+                job_offer: Some(JobOffer {
+                    noc_code: "21231".into(),
+                    duration_months: 601,
+                    ..Default::default()
+                }),
+                ..good.clone()
+            },
+            "profile.job_offer.duration_months",
+        ),
+        (
+            CandidateProfile {
+                job_offer: Some(JobOffer {
+                    noc_code: "21231".into(),
+                    basis: 9,
+                    ..Default::default()
+                }),
+                ..good.clone()
+            },
+            "profile.job_offer.basis",
+        ),
+        (
+            CandidateProfile {
+                eca_issued_on: on(day(2024, 1, 1)).map(|d| ee_proto::v1::Date { month: 13, ..d }),
+                ..good.clone()
+            },
+            "profile.eca_issued_on",
+        ),
+        (
+            CandidateProfile {
+                canadian_credential: Some(CanadianCredential {
+                    level: 0,
+                    length_years: 2,
+                }),
+                ..good.clone()
+            },
+            "profile.canadian_credential.level",
+        ),
     ];
     for (profile, field) in cases {
         expect_invalid(
@@ -753,6 +803,20 @@ async fn bad_facts_and_periods_name_the_field(backend: Backend) {
         "end_date",
     );
     assert!(s.message().contains("2024-01-01") || format!("{s:?}").contains("start_date"));
+    expect_invalid(
+        client
+            .check_invitation_history(CheckInvitationHistoryRequest {
+                profile: Some(good.clone()),
+                start_date: Some(ee_proto::v1::Date {
+                    year: 0,
+                    month: 1,
+                    day: 1,
+                }),
+                ..Default::default()
+            })
+            .await,
+        "start_date",
+    );
     let s = expect_invalid(
         client
             .check_invitation_history(CheckInvitationHistoryRequest {
