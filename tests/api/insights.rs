@@ -11,9 +11,9 @@ use ee_proto::v1::{
     CalculateCrsRequest, CanadianCredential, CandidateProfile, CheckEligibilityRequest,
     CheckInvitationHistoryRequest, CheckInvitationHistoryResponse, CheckInvitationRequest,
     CrsImprovement, CrsImprovementKind, DrawFilter, EducationLevel, ExploreCrsRequest,
-    InvitationOutcome, JobOffer, LanguageAbility, LanguageResult, LanguageScores, LanguageTest,
-    ListDrawsRequest, MaritalStatus, RecordDrawRequest, RelativeInCanada, RelativeKind, RoundKind,
-    RoundType, SettlementFunds, Spouse, WorkExperience,
+    GetCategoryRequest, InvitationOutcome, JobOffer, LanguageAbility, LanguageResult,
+    LanguageScores, LanguageTest, ListDrawsRequest, MaritalStatus, RecordDrawRequest,
+    RelativeInCanada, RelativeKind, RoundKind, RoundType, SettlementFunds, Spouse, WorkExperience,
 };
 use ee_test_support::fixtures::{after_the_history, round};
 use ee_test_support::status::expect_invalid;
@@ -586,7 +586,7 @@ async fn explore_crs_suggestions_give_the_totals_they_predict(backend: Backend) 
     }
 }
 
-async fn military_recruits_need_a_listed_offer_and_foreign_service(backend: Backend) {
+async fn corrections_end_to_end(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut client = app.eligibility().await;
     let recruit = CandidateProfile {
@@ -644,6 +644,46 @@ async fn military_recruits_need_a_listed_offer_and_foreign_service(backend: Back
         .find(|c| c.category_id == "french")
         .expect("in force");
     assert_eq!((french.category_version, french.eligible), (2, true));
+    // Physicians have their own rule (a year of Canadian work), already before the general rule changed; every
+    // category version names its source.
+    let physicians = client
+        .get_category(GetCategoryRequest {
+            id: "physicians".into(),
+            version: 1,
+            as_of: on(day(2026, 1, 15)),
+        })
+        .await
+        .expect("GetCategory")
+        .into_inner()
+        .category
+        .expect("category");
+    let rule = physicians.experience.expect("an occupation category");
+    assert_eq!(
+        (rule.min_months, rule.continuous, rule.in_canada_only),
+        (12, false, true)
+    );
+    let military = client
+        .get_category(GetCategoryRequest {
+            id: "military_recruits".into(),
+            version: 1,
+            as_of: None,
+        })
+        .await
+        .expect("GetCategory")
+        .into_inner()
+        .category
+        .expect("category");
+    let codes: Vec<&str> = military
+        .occupations
+        .iter()
+        .map(|o| o.noc_code.as_str())
+        .collect();
+    assert_eq!(codes, ["40042", "42102", "43204"]);
+    assert!(
+        military.source.contains("secondary sources only"),
+        "{}",
+        military.source
+    );
 }
 
 async fn bad_facts_and_periods_name_the_field(backend: Backend) {
@@ -866,6 +906,6 @@ on_both_backends!(
     the_period_and_the_filter_select_the_rounds,
     a_round_of_an_uncatalogued_category_is_undetermined_in_the_history,
     explore_crs_suggestions_give_the_totals_they_predict,
-    military_recruits_need_a_listed_offer_and_foreign_service,
+    corrections_end_to_end,
     bad_facts_and_periods_name_the_field,
 );
