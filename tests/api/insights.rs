@@ -684,6 +684,34 @@ async fn corrections_end_to_end(backend: Backend) {
         "{}",
         military.source
     );
+    // A one-year Canadian master's alone: scored as the education, and the top Canadian-study points.
+    let crs = client
+        .calculate_crs(CalculateCrsRequest {
+            profile: Some(CandidateProfile {
+                date_of_birth: on(day(1996, 1, 1)),
+                canadian_credential: Some(CanadianCredential {
+                    level: EducationLevel::Masters as i32,
+                    length_years: 1,
+                }),
+                ..Default::default()
+            }),
+            as_of: on(day(2026, 6, 1)),
+        })
+        .await
+        .expect("CalculateCrs")
+        .into_inner()
+        .crs
+        .expect("crs");
+    let points = |section: Option<ee_proto::v1::CrsSection>, code: &str| {
+        section
+            .expect("section")
+            .lines
+            .iter()
+            .find(|l| l.code == code)
+            .map(|l| l.points)
+    };
+    assert_eq!(points(crs.core, "EDUCATION"), Some(135));
+    assert_eq!(points(crs.additional, "CANADIAN_STUDY"), Some(30));
 }
 
 async fn bad_facts_and_periods_name_the_field(backend: Backend) {

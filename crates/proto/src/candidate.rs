@@ -233,7 +233,8 @@ pub fn profile(
         date_of_birth: date_of_birth.unwrap_or(today),
         marital_status,
         spouse,
-        education: education_level,
+        // The highest level: a profile that gives only its Canadian credential is scored with that credential.
+        education: education_level.or(facts.canadian_credential.map(|c| c.level)),
         education_assessed: p.education_assessed,
         canadian_education,
         first_language,
