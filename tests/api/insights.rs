@@ -905,6 +905,19 @@ async fn bad_facts_and_periods_name_the_field(backend: Backend) {
         ["profile", "end_date", "filter.category_version"],
         "every bad part at once"
     );
+    expect_invalid(
+        client
+            .check_invitation_history(CheckInvitationHistoryRequest {
+                profile: Some(good.clone()),
+                filter: Some(DrawFilter {
+                    category_id: "plumbing".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .await,
+        "filter.category_id",
+    );
     // A profile without the optional facts is scored without them, never refused.
     let minimal = CandidateProfile {
         date_of_birth: on(day(1990, 5, 5)),

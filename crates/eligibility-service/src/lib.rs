@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use ee_domain::{
-    CategoryId, DrawLookup, DrawNumber, Rules, crs, eligibility, explore, invitation,
+    CategoryId, DrawFilter, DrawLookup, DrawNumber, Rules, crs, eligibility, explore, invitation,
     invitation_history,
 };
 use ee_proto::candidate;
@@ -188,13 +188,44 @@ impl EligibilityServiceImpl {
             0 => DEFAULT_CLOSEST_MISSES,
             n => n.min(MAX_CLOSEST_MISSES),
         };
+        let category = filter.category.clone();
         let draws = self.draws.draws(&invitation_history::within_period(
             filter,
             start,
             Some(end),
         ));
+        if draws.is_empty()
+            && let Some(id) = category
+        {
+            self.known_category(id)?;
+        }
         let h = invitation_history::check_rounds(&p, draws, &self.rules, closest);
         Ok(candidate::invitation_history(&h, |o| outcome(o) as i32))
+    }
+
+    /// As ListDraws reads a filter: a category the catalogue knows, one in the derived form of an uncatalogued
+    /// category (words joined by hyphens), or one some round has.
+    fn known_category(&self, id: CategoryId) -> Result<(), ApiError> {
+        if self.rules.catalog.contains(&id) || id.as_str().contains('-') {
+            return Ok(());
+        }
+        let any_round = DrawFilter {
+            category: Some(id.clone()),
+            ..DrawFilter::default()
+        };
+        if self.draws.draws(&any_round).is_empty() {
+            let known: Vec<&str> = self.rules.catalog.ids().map(CategoryId::as_str).collect();
+            return Err(ApiError::invalid(
+                "filter.category_id",
+                format!(
+                    "unknown category {:?}: the catalogue knows {}; a category it does not know is named by the id \
+                     derived from IRCC's label (its words joined by hyphens)",
+                    id.as_str(),
+                    known.join(", ")
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn explore_crs(&self, req: &ExploreCrsRequest) -> Result<ExploreCrsResponse, ApiError> {
