@@ -103,7 +103,7 @@ fn in_process(wire: &CandidateProfile) {
     let today = chrono::Utc::now().date_naive();
     let profile = ee_proto::candidate::profile(wire, today, &rules).expect("profile");
     let (median, fastest) = time(200, || {
-        std::hint::black_box(ee_domain::history::check_rounds(
+        std::hint::black_box(ee_domain::invitation_history::check_rounds(
             &profile,
             draws.clone(),
             &rules,
@@ -118,7 +118,7 @@ fn in_process(wire: &CandidateProfile) {
     );
     let (median, fastest) = time(200, || {
         let p = ee_proto::candidate::profile(wire, today, &rules).expect("profile");
-        let h = ee_domain::history::check_rounds(&p, draws.clone(), &rules, 5);
+        let h = ee_domain::invitation_history::check_rounds(&p, draws.clone(), &rules, 5);
         std::hint::black_box(ee_proto::candidate::invitation_history(&h, |_| 1));
     });
     println!(
