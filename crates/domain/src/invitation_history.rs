@@ -133,3 +133,47 @@ fn summarise(profile: &Profile, rounds: &[RoundResult], closest: usize) -> Summa
     s.closest_by_tie_break = by_tie_break;
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().expect("time")
+    }
+
+    #[test]
+    fn a_period_is_whole_days_within_the_filters_own_period() {
+        let f = within_period(
+            DrawFilter::default(),
+            Some(d("2024-01-01")),
+            Some(d("2024-01-31")),
+        );
+        assert_eq!(f.held_after, Some(t("2024-01-01T00:00:00Z")));
+        assert_eq!(
+            f.held_before,
+            Some(t("2024-02-01T00:00:00Z")),
+            "the last day is included"
+        );
+        let narrower = DrawFilter {
+            held_after: Some(t("2024-01-10T12:00:00Z")),
+            held_before: Some(t("2024-03-01T00:00:00Z")),
+            ..DrawFilter::default()
+        };
+        let f = within_period(narrower, Some(d("2024-01-01")), Some(d("2024-01-31")));
+        assert_eq!(
+            (f.held_after, f.held_before),
+            (
+                Some(t("2024-01-10T12:00:00Z")),
+                Some(t("2024-02-01T00:00:00Z"))
+            ),
+            "both apply"
+        );
+        let open = within_period(DrawFilter::default(), None, None);
+        assert_eq!((open.held_after, open.held_before), (None, None));
+    }
+}

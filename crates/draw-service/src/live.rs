@@ -46,8 +46,8 @@ use tokio_stream::Stream;
 use tonic::Status;
 
 use crate::BackgroundTask;
-use crate::read_model::ReadModel;
 use crate::metrics_names::{EVENTS_DELIVERED, EVENTS_PUBLISHED, SUBSCRIBER_LAG, SUBSCRIBERS};
+use crate::read_model::ReadModel;
 
 /// Limits and timings of live subscriptions.
 #[derive(Debug, Clone)]

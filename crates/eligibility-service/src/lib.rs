@@ -189,11 +189,9 @@ impl EligibilityServiceImpl {
             n => n.min(MAX_CLOSEST_MISSES),
         };
         let category = filter.category.clone();
-        let draws = self.draws.draws(&invitation_history::within_period(
-            filter,
-            start,
-            Some(end),
-        ));
+        let draws = self
+            .draws
+            .draws(&invitation_history::within_period(filter, start, Some(end)));
         if draws.is_empty()
             && let Some(id) = category
         {

@@ -6,8 +6,8 @@ use ee_domain::category::{ExperienceRule, Requirement};
 use ee_domain::crs::{CrsScore, CrsSection};
 use ee_domain::eligibility::Eligibility;
 use ee_domain::explore::{Change, Improvement};
-use ee_domain::invitation_history::{InvitationHistory, Miss};
 use ee_domain::invitation::Outcome;
+use ee_domain::invitation_history::{InvitationHistory, Miss};
 use ee_domain::language::{self, Ability, LanguageResult, LanguageTest, Scores};
 use ee_domain::profile::{
     CanadianCredential, CanadianEducation, EducationLevel, JobOffer, MaritalStatus, NocCode,
