@@ -124,6 +124,9 @@ mod through_a_fault_proxy {
             s.database_url = proxy.url_through(&s.database_url);
             s.shutdown_timeout = SHUTDOWN_TIMEOUT;
             s.call_timeout = Duration::ZERO;
+            // The write must stay in flight while the database stalls: a connection checkout that gave up after
+            // the default 2 s would end it (UNAVAILABLE) before the shutdown it is meant to hold.
+            s.database_connect_timeout = PATIENCE;
         })
         .await;
         let mut stalled = subscribe_stalled(&app, Some(0), None).await;
