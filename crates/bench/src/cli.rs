@@ -115,6 +115,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Also write the figures as JSON to this file.
+    #[arg(long)]
+    pub json_file: Option<PathBuf>,
+
     /// Every scenario tiny (a second or less each, small counts): fails on any RPC error or missed delivery,
     /// never on speed. Overrides the sizes.
     #[arg(long)]

@@ -83,8 +83,12 @@ pub struct FanoutRow {
 #[derive(Debug, Serialize)]
 pub struct ReplicaFigures {
     pub writes: u32,
+    /// From RecordDraw returning on the writer to the receipt on the other replica (0 when the receipt came first).
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// From RecordDraw sent to the receipt on the other replica.
+    pub from_sent_p50_ms: f64,
+    pub from_sent_p99_ms: f64,
     pub missed: u64,
 }
 
@@ -178,8 +182,8 @@ impl Report {
             if let Some(r) = &b.replica {
                 let _ = writeln!(
                     w,
-                    "\ncross-replica: {} writes on one server, receipt on the other: p50 {:.2} ms, p99 {:.2} ms, {} missed",
-                    r.writes, r.p50_ms, r.p99_ms, r.missed
+                    "\ncross-replica: {} writes on one server, receipt on the other: p50 {:.2} ms, p99 {:.2} ms after the write returned ({:.2} ms and {:.2} ms after it was sent), {} missed",
+                    r.writes, r.p50_ms, r.p99_ms, r.from_sent_p50_ms, r.from_sent_p99_ms, r.missed
                 );
             }
             if let Some(i) = &b.import {

@@ -356,9 +356,11 @@ impl Bench {
         let subscribers = Subscribers::open(&reader_server, 1, 1, first, writes).await?;
         let mut writer = DrawServiceClient::new(writer_server.channel().await?);
         let mut latencies = Vec::new();
+        let mut from_sent = Vec::new();
         let mut missed = 0;
         for k in 0..writes {
             let number = first + k;
+            let sent = Instant::now();
             writer
                 .record_draw(workload::authorized(RecordDrawRequest {
                     draw: Some(workload::new_round(number, number)),
@@ -369,6 +371,7 @@ impl Bench {
             let got = subscribers.wait(k, 1, returned + DELIVERY_TIMEOUT).await;
             missed += 1 - got.len() as u64;
             latencies.extend(got.iter().map(|t| t.saturating_duration_since(returned)));
+            from_sent.extend(got.iter().map(|t| t.saturating_duration_since(sent)));
         }
         let stream_errors = subscribers.close();
         if missed > 0 || stream_errors > 0 {
@@ -380,10 +383,13 @@ impl Bench {
         reader_server.check_alive()?;
         self.progress.inc(1);
         let (p50, p99) = percentiles(&mut latencies);
+        let (sent_p50, sent_p99) = percentiles(&mut from_sent);
         Ok(ReplicaFigures {
             writes,
             p50_ms: p50,
             p99_ms: p99,
+            from_sent_p50_ms: sent_p50,
+            from_sent_p99_ms: sent_p99,
             missed,
         })
     }
