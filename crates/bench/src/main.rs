@@ -48,6 +48,10 @@ fn run(args: RunArgs) -> anyhow::Result<()> {
     if postgres_url.is_some() {
         backends.push(Backend::Postgres);
     }
+    anyhow::ensure!(
+        !backends.is_empty(),
+        "nothing to run: --no-sqlite needs a PostgreSQL URL (--postgres-url or EE_TEST_POSTGRES_URL)"
+    );
     let args = RunArgs {
         postgres_url,
         ..args

@@ -84,19 +84,29 @@ impl Bench {
         scenarios.sort();
         scenarios.dedup();
         for scenario in scenarios {
+            match scenario {
+                // A store of its own for each repeat.
+                Scenario::Import => {
+                    report.import = Some(
+                        self.import(backend)
+                            .await
+                            .with_context(|| format!("{scenario:?} on {backend}"))?,
+                    );
+                    continue;
+                }
+                Scenario::Replica if backend != Backend::Postgres => continue,
+                _ => {}
+            }
             let db = Database::create(backend, self.args.postgres_url.as_deref()).await?;
             let outcome = match scenario {
                 Scenario::Unary => self.unary(backend, &db).await.map(|r| report.unary = r),
                 Scenario::Fanout => self.fanout(backend, &db).await.map(|r| report.fanout = r),
-                Scenario::Replica if backend == Backend::Postgres => {
-                    self.replica(&db).await.map(|r| report.replica = Some(r))
-                }
-                Scenario::Replica => Ok(()),
-                Scenario::Import => self.import(backend).await.map(|r| report.import = Some(r)),
+                Scenario::Replica => self.replica(&db).await.map(|r| report.replica = Some(r)),
                 Scenario::Growth => self.growth(backend, &db).await.map(|(g, f)| {
                     report.growth = g;
                     report.growth_fanout = f;
                 }),
+                Scenario::Import => Ok(()),
             };
             let removed = db.remove().await;
             outcome.with_context(|| format!("{scenario:?} on {backend}"))?;
