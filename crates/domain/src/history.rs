@@ -87,7 +87,12 @@ impl History {
             .collect()
     }
 
+    /// Without a filter (every ListDraws that asks for none) the count is the length: counting by filter would walk
+    /// the whole history on every page.
     pub fn count(&self, filter: &DrawFilter) -> usize {
+        if *filter == DrawFilter::default() {
+            return self.newest_first.len();
+        }
         self.newest_first
             .iter()
             .filter(|d| filter.matches(d))
@@ -190,6 +195,15 @@ mod tests {
         let after = SortKey::of(first[1]);
         assert_eq!(numbers(history.page(&all, Some(after), 10)), ["2", "1"]);
         assert_eq!(history.count(&all), 4);
+        let general = DrawFilter {
+            kind: Some(crate::RoundKind::General),
+            ..DrawFilter::default()
+        };
+        assert_eq!(
+            history.count(&general),
+            3,
+            "a filter still counts what it selects"
+        );
 
         let moved =
             history.with_changes([draw("3", 1, Selection::General), draw("4", 4, healthcare())]);
