@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::workload::Rpc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "ee-bench",
@@ -61,6 +63,11 @@ pub struct RunArgs {
     /// Concurrent requests of the unary scenario, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,16,64", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub concurrency: Vec<u32>,
+
+    /// Unary RPCs to measure (and, of them, the reads the growth scenario measures), comma-separated; all when
+    /// not given.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub rpc: Vec<Rpc>,
 
     /// Connections the unary requests are spread over (at most one a request).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
@@ -173,6 +180,7 @@ mod tests {
             vec!["ee-bench", "--duration", "NaN"],
             vec!["ee-bench", "--growth", "1"],
             vec!["ee-bench", "--no-sqlite"],
+            vec!["ee-bench", "--rpc", "GetEverything"],
         ] {
             assert!(parse(&args).is_err(), "{args:?} parsed");
         }
@@ -184,5 +192,8 @@ mod tests {
         assert_eq!(cli.run.scenario, [Scenario::Unary, Scenario::Import]);
         assert_eq!(cli.run.concurrency, [1, 16, 64]);
         assert_eq!(cli.run.duration, Duration::from_millis(500));
+        assert!(cli.run.rpc.is_empty(), "every RPC");
+        let cli = parse(&["ee-bench", "--rpc", "get-draw,list-draws"]).expect("parse");
+        assert_eq!(cli.run.rpc, [Rpc::GetDraw, Rpc::ListDraws]);
     }
 }

@@ -52,6 +52,18 @@ impl Bench {
         }
     }
 
+    /// The unary RPCs to measure: `--rpc`, or all.
+    fn rpcs(&self) -> Vec<Rpc> {
+        if self.args.rpc.is_empty() {
+            Rpc::ALL.to_vec()
+        } else {
+            Rpc::ALL
+                .into_iter()
+                .filter(|r| self.args.rpc.contains(r))
+                .collect()
+        }
+    }
+
     /// Progress steps of one backend, for the bar's length.
     pub fn steps(&self, backend: Backend) -> u64 {
         let a = &self.args;
@@ -59,7 +71,7 @@ impl Bench {
         for s in &a.scenario {
             steps += match s {
                 Scenario::Unary => {
-                    u64::from(a.repeats) * a.concurrency.len() as u64 * Rpc::ALL.len() as u64 * 2
+                    u64::from(a.repeats) * a.concurrency.len() as u64 * self.rpcs().len() as u64 * 2
                 }
                 Scenario::Fanout => a.subscribers.len() as u64,
                 Scenario::Replica => u64::from(backend == Backend::Postgres),
@@ -157,9 +169,10 @@ impl Bench {
             profile: workload::candidate(),
         });
         // The size of each answer, over the rounds for those that depend on the round.
+        let rpcs = self.rpcs();
         let all = Clients::new(&channels);
         let mut sizes = Vec::new();
-        for rpc in Rpc::ALL {
+        for &rpc in &rpcs {
             let mut total = 0;
             let calls = if matches!(rpc, Rpc::GetDraw | Rpc::CheckInvitation) {
                 inputs.numbers.len()
@@ -174,7 +187,7 @@ impl Bench {
             sizes.push(total / calls);
         }
         let mut samples: Vec<Vec<(Sample, Sample)>> =
-            vec![Vec::new(); self.args.concurrency.len() * Rpc::ALL.len()];
+            vec![Vec::new(); self.args.concurrency.len() * rpcs.len()];
         let concurrencies = self.args.concurrency.clone();
         for repeat in 0..self.args.repeats {
             for (c, &concurrency) in concurrencies.iter().enumerate() {
@@ -186,7 +199,7 @@ impl Bench {
                         .map(|ch| BaselineServiceClient::new(ch.clone()))
                         .collect(),
                 );
-                for (r, rpc) in Rpc::ALL.into_iter().enumerate() {
+                for (r, &rpc) in rpcs.iter().enumerate() {
                     self.progress.set_message(format!(
                         "{backend}: {} at {concurrency}, repeat {}",
                         rpc.label(),
@@ -222,15 +235,15 @@ impl Bench {
                         &format!("{backend} baseline for {} at {concurrency}", rpc.label()),
                         &b,
                     );
-                    samples[c * Rpc::ALL.len() + r].push((s, b));
+                    samples[c * rpcs.len() + r].push((s, b));
                 }
             }
             server.check_alive()?;
         }
         let mut rows = Vec::new();
         for (c, &concurrency) in self.args.concurrency.iter().enumerate() {
-            for (r, rpc) in Rpc::ALL.into_iter().enumerate() {
-                let pairs = &samples[c * Rpc::ALL.len() + r];
+            for (r, &rpc) in rpcs.iter().enumerate() {
+                let pairs = &samples[c * rpcs.len() + r];
                 let subject = figures(pairs.iter().map(|p| p.0.clone()).collect());
                 let baseline = figures(pairs.iter().map(|p| p.1.clone()).collect());
                 rows.push(UnaryRow {
@@ -478,6 +491,11 @@ impl Bench {
         let mut factors = self.args.growth.clone();
         factors.sort_unstable();
         factors.dedup();
+        let selected = self.rpcs();
+        let measured: Vec<Rpc> = Rpc::READS
+            .into_iter()
+            .filter(|r| selected.contains(r))
+            .collect();
         let mut rows = Vec::new();
         let mut copies = 1;
         let mut rss_1x = 0;
@@ -515,7 +533,7 @@ impl Bench {
                 profile: workload::candidate(),
             });
             let mut reads = Vec::new();
-            for rpc in Rpc::READS {
+            for &rpc in &measured {
                 let mut samples = Vec::new();
                 for _ in 0..self.args.repeats {
                     let (clients, inputs) = (clients.clone(), inputs.clone());

@@ -25,7 +25,7 @@ pub const FEED: &[u8] =
 /// Room for the largest answer: GetDrawStats, a page of 50 rounds, a synthetic feed.
 pub const MAX_MESSAGE: usize = 256 * 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 pub enum Rpc {
     GetDraw,
     GetLatestDraw,
