@@ -207,9 +207,11 @@ impl Application {
             let sampler: crate::metrics::Sampler = Arc::new(move || store.record_pool_metrics());
             tokio::spawn(metrics.serve(sampler, self.stop.subscribe()));
         }
-        if let Some(tls) = &self.tls {
-            tls.clone()
-                .spawn_reloader(self.settings.tls_reload_interval, self.stop.subscribe());
+        match &self.tls {
+            Some(tls) => tls
+                .clone()
+                .spawn_reloader(self.settings.tls_reload_interval, self.stop.subscribe()),
+            None => crate::tls::ignore_hangups(self.stop.subscribe()),
         }
         let incoming = http2_connections(
             self.listener,

@@ -304,6 +304,17 @@ async fn metrics_move_after_calls_and_a_subscription(backend: Backend) {
         Some(0.0),
         "{before}"
     );
+    // The history in memory holds the shipped snapshot; it has not fallen behind the log.
+    assert_eq!(
+        sample(&before, "ee_read_model_rounds", &[]),
+        Some(435.0),
+        "{before}"
+    );
+    assert_eq!(
+        sample(&before, "ee_read_model_age_seconds", &[]),
+        Some(0.0),
+        "{before}"
+    );
     // The shipped snapshot was loaded at start: 435 rounds created.
     assert_eq!(
         sample(&before, "ee_rounds_written_total", &["change=\"created\""]),
@@ -462,6 +473,17 @@ async fn metrics_move_after_calls_and_a_subscription(backend: Backend) {
         sample(&during, "ee_rounds_written_total", &["change=\"created\""]),
         Some(436.0)
     );
+    // The recorded round is in the history in memory (RecordDraw returns once this replica shows it).
+    assert_eq!(
+        sample(&during, "ee_read_model_rounds", &[]),
+        Some(436.0),
+        "{during}"
+    );
+    assert!(
+        sample(&during, "ee_read_model_event_id", &[])
+            > sample(&before, "ee_read_model_event_id", &[]),
+        "{during}"
+    );
     assert!(
         sample(&during, "ee_live_events_published_total", &[]).is_some_and(|n| n >= 1.0),
         "{during}"
@@ -583,6 +605,19 @@ async fn sigterm_with_an_open_subscription(backend: Backend) {
         .await
         .expect("the stream")
         .expect("an event");
+
+    // Without TLS, SIGHUP has nothing to reload: it is logged and ignored, not the end of the process.
+    server.signal("HUP");
+    log_line(
+        &mut server.child,
+        &server.lines,
+        "SIGHUP received: no TLS certificate to reload; ignored",
+    )
+    .await;
+    assert!(
+        server.child.try_wait().expect("the process").is_none(),
+        "SIGHUP ended the server"
+    );
 
     server.signal("TERM");
     let next = tokio::time::timeout(PATIENCE, readiness.message())
