@@ -26,6 +26,8 @@ use ee_proto::v1;
 use ee_store::{Store, StoreError};
 use tokio::sync::watch;
 
+use crate::metrics_names::{READ_MODEL_EVENT_ID, READ_MODEL_ROUNDS};
+
 /// The history as of one event of the log.
 pub struct Snapshot {
     /// The last event applied.
@@ -72,6 +74,12 @@ impl Snapshot {
     }
 }
 
+/// The size and position of the model, as metrics.
+fn record(snapshot: &Snapshot) {
+    metrics::gauge!(READ_MODEL_ROUNDS).set(snapshot.history.len() as f64);
+    metrics::gauge!(READ_MODEL_EVENT_ID).set(snapshot.event_id as f64);
+}
+
 /// The current snapshot, and the id of the last event applied (to wait on). Cheap to clone.
 #[derive(Clone)]
 pub struct ReadModel {
@@ -94,6 +102,7 @@ impl ReadModel {
             .map(|d| (d.number, Arc::new(convert::draw(d))))
             .collect();
         let snapshot = Snapshot::new(event_id, History::new(draws), wire);
+        record(&snapshot);
         Ok(Self {
             current: Arc::new(ArcSwap::from_pointee(snapshot)),
             applied: Arc::new(watch::channel(event_id).0),
@@ -124,8 +133,9 @@ impl ReadModel {
         let history = current
             .history
             .with_changes(new.iter().map(|e| e.draw.clone()));
-        self.current
-            .store(Arc::new(Snapshot::new(last, history, wire)));
+        let snapshot = Arc::new(Snapshot::new(last, history, wire));
+        record(&snapshot);
+        self.current.store(snapshot);
         self.applied.send_replace(last);
     }
 

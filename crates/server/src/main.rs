@@ -8,7 +8,7 @@ use ee_server::{Application, Cli, Command, open_recorder, shutdown_signal, telem
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse_grouped();
-    telemetry::init(cli.settings.log_format);
+    let _logs = telemetry::init(cli.settings.log_format);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         // Said once, in the log's format; not again by the runtime.

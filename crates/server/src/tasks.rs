@@ -5,8 +5,9 @@
 //! NOT_SERVING while the database cannot be reached, and SERVING again when it can.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use ee_draw_service::metrics_names::{READ_MODEL_AGE, READ_MODEL_BEHIND};
 use ee_draw_service::{BackgroundTask, ReadModel};
 use ee_store::Store;
 use tokio::sync::watch;
@@ -134,8 +135,11 @@ pub fn watch_database(
     let handle = tokio::spawn(async move {
         let mut reachable = true;
         let mut model_keeps_up = true;
-        // The latest event the previous check saw logged.
+        // The latest event the previous check saw logged, and when.
         let mut logged = model.event_id();
+        let mut checked_at = Instant::now();
+        // The last time the model was known to show every event logged: its age is measured from it.
+        let mut current_at = checked_at;
         loop {
             tokio::select! {
                 () = tokio::time::sleep(interval) => {}
@@ -151,7 +155,16 @@ pub fn watch_database(
                 false => None,
             };
             if let Some(latest) = latest {
-                let keeps_up = model.event_id() >= logged;
+                let shown = model.event_id();
+                let keeps_up = shown >= logged;
+                let at = Instant::now();
+                if shown >= latest {
+                    current_at = at;
+                } else if keeps_up {
+                    current_at = current_at.max(checked_at);
+                }
+                metrics::gauge!(READ_MODEL_BEHIND).set(latest.saturating_sub(shown) as f64);
+                metrics::gauge!(READ_MODEL_AGE).set(at.duration_since(current_at).as_secs_f64());
                 if keeps_up != model_keeps_up {
                     if keeps_up {
                         tracing::info!(
@@ -169,6 +182,7 @@ pub fn watch_database(
                 }
                 readiness.model(keeps_up).await;
                 logged = latest;
+                checked_at = at;
             }
             if now != reachable {
                 match &answer {
