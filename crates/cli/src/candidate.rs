@@ -4,24 +4,64 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use clap::Args;
+use clap::{Args, Subcommand};
 use ee_proto::v1::{
-    self, CalculateCrsRequest, CandidateProfile, CheckEligibilityRequest, CheckInvitationRequest,
-    CrsBreakdown, InvitationOutcome, Reason,
+    self, CalculateCrsRequest, CandidateProfile, CheckEligibilityRequest,
+    CheckInvitationHistoryRequest, CheckInvitationRequest, CrsBreakdown, CrsImprovementKind,
+    ExploreCrsRequest, InvitationOutcome, Reason,
 };
 use tonic::Code;
 
 use crate::client::ConnectArgs;
 use crate::error::{Error, Exit, from_status};
+use crate::filter::FilterArgs;
 use crate::output::{self, Format, Out, thousands};
 
+/// `ee crs PROFILE` scores a profile; `ee crs explore PROFILE` ranks what would raise the score. A profile file
+/// named `explore` is given as `./explore`.
 #[derive(Args, Debug)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    subcommand_help_heading = "Subcommands"
+)]
 pub struct CrsArgs {
+    #[command(subcommand)]
+    pub command: Option<CrsCommand>,
     /// The profile: a JSON or YAML file (see crates/cli/examples/profiles/).
-    pub profile: PathBuf,
+    #[arg(required = true)]
+    pub profile: Option<PathBuf>,
     /// Score on this day (YYYY-MM-DD) by the rules then in force; today by default.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CrsCommand {
+    /// The points each single realistic improvement of the profile would add, most first, with the new total.
+    Explore(ExploreArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExploreArgs {
+    /// The profile: a JSON or YAML file (see crates/cli/examples/profiles/).
+    pub profile: PathBuf,
+    /// Explore on this day (YYYY-MM-DD) by the rules then in force; today by default.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Args, Debug)]
+pub struct InvitationHistoryArgs {
+    /// The profile: a JSON or YAML file (see crates/cli/examples/profiles/).
+    pub profile: PathBuf,
+    /// The rounds, as `ee draws list` takes them; --since and --until are the period (both days included; every
+    /// round from the first to today by default).
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// How many closest misses of each kind (by points, by the tie-break) the summary lists, 1 to 50.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub closest: u32,
 }
 
 #[derive(Args, Debug)]
@@ -147,7 +187,13 @@ fn date(d: Option<NaiveDate>) -> Option<v1::Date> {
 }
 
 pub async fn crs(a: CrsArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::Result<()> {
-    let profile = read_profile(&a.profile)?;
+    let path = match (a.command, a.profile) {
+        (Some(CrsCommand::Explore(e)), _) => return explore(e, connect, out).await,
+        (None, Some(path)) => path,
+        // clap requires the profile when there is no subcommand.
+        (None, None) => return Err(Error::usage("ee crs needs a profile file: ee crs PROFILE")),
+    };
+    let profile = read_profile(&path)?;
     let mut client = connect.eligibility().await?;
     let r = client
         .calculate_crs(CalculateCrsRequest {
@@ -155,7 +201,7 @@ pub async fn crs(a: CrsArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::Re
             as_of: date(a.as_of),
         })
         .await
-        .map_err(|s| refused(&a.profile, &s))?
+        .map_err(|s| refused(&path, &s))?
         .into_inner();
     match out.format {
         Format::Json => out.message(&r, "CalculateCrsResponse"),
@@ -496,6 +542,379 @@ pub async fn invitation(
     crs_table(&crs, out)
 }
 
+/// The request fields of CheckInvitationHistory that come from flags, and the flag each comes from.
+const HISTORY_FLAGS: &[(&str, &str)] = &[
+    ("start_date", "--since"),
+    ("end_date", "--until"),
+    ("filter.category_id", "--category"),
+    ("filter.category_version", "--category-version"),
+    ("filter.kind", "--kind"),
+    ("filter.program", "--program"),
+    ("closest_misses", "--closest"),
+];
+
+/// A request built from a profile file and flags, refused by the server: each field it names, as the file names it
+/// (with its line) or as the flag that set it (with the request's field, as the .proto names it). Exit status 2.
+pub fn refused_profile_or_flags(
+    path: &Path,
+    s: &tonic::Status,
+    flags: &[(&str, &str)],
+) -> anyhow::Error {
+    use tonic_types::StatusExt;
+    if s.code() != Code::InvalidArgument {
+        return refused(path, s);
+    }
+    let violations = s
+        .get_details_bad_request()
+        .map(|b| b.field_violations)
+        .unwrap_or_default();
+    let flag_of = |field: &str| {
+        flags.iter().find_map(|(name, flag)| {
+            (field == *name || field.starts_with(&format!("{name}."))).then_some(*flag)
+        })
+    };
+    let (by_flag, by_file): (Vec<_>, Vec<_>) =
+        violations.iter().partition(|v| flag_of(&v.field).is_some());
+    if by_flag.is_empty() {
+        return refused(path, s);
+    }
+    let mut parts: Vec<String> = by_flag
+        .iter()
+        .map(|v| {
+            format!(
+                "{} ({}): {}",
+                flag_of(&v.field).unwrap_or_default(),
+                v.field,
+                crate::error::one_line(&v.description)
+            )
+        })
+        .collect();
+    let text = if by_file.is_empty() {
+        String::new()
+    } else {
+        std::fs::read_to_string(path).unwrap_or_default()
+    };
+    for v in &by_file {
+        let field = file_field(&v.field, "profile");
+        let line = line_of(&text, &field).map_or_else(String::new, |l| format!("line {l}: "));
+        parts.push(format!(
+            "{}: {line}{field}: {}",
+            path.display(),
+            crate::error::one_line(&v.description)
+        ));
+    }
+    let fix = if by_file.is_empty() {
+        "fix the flag"
+    } else {
+        "fix the flags and the file"
+    };
+    Error::new(
+        Exit::Usage,
+        format!("the server refused {}; {fix}", parts.join("; ")),
+    )
+    .into()
+}
+
+fn outcome_word(outcome: i32) -> &'static str {
+    match InvitationOutcome::try_from(outcome) {
+        Ok(InvitationOutcome::Invited) => "invited",
+        Ok(InvitationOutcome::NotInvited) => "not invited",
+        Ok(InvitationOutcome::Undetermined) => "undetermined",
+        _ => "unknown",
+    }
+}
+
+/// A round's type in a few words: `general`, `program CEC`, `category healthcare v3`.
+pub fn round_kind(t: &Option<v1::RoundType>) -> String {
+    let Some(t) = t else {
+        return "-".to_owned();
+    };
+    match v1::RoundKind::try_from(t.kind) {
+        Ok(v1::RoundKind::Program) => format!("program {}", output::program(t.program)),
+        Ok(v1::RoundKind::Category) if t.category_version > 0 => {
+            format!("category {} v{}", t.category_id, t.category_version)
+        }
+        Ok(v1::RoundKind::Category) => format!("category {}", t.category_id),
+        _ => output::kind(t.kind).to_owned(),
+    }
+}
+
+/// A duration in seconds as days, hours, minutes and seconds, the two largest units that are not zero.
+pub fn duration(seconds: i64) -> String {
+    let s = seconds.unsigned_abs();
+    let units = [
+        (s / 86_400, "d"),
+        (s / 3_600 % 24, "h"),
+        (s / 60 % 60, "m"),
+        (s % 60, "s"),
+    ];
+    let shown: Vec<String> = units
+        .iter()
+        .skip_while(|(n, _)| *n == 0)
+        .take(2)
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    let text = if shown.is_empty() {
+        "0s".to_owned()
+    } else {
+        shown.join(" ")
+    };
+    if seconds < 0 {
+        format!("-{text}")
+    } else {
+        text
+    }
+}
+
+pub async fn invitation_history(
+    a: InvitationHistoryArgs,
+    connect: &ConnectArgs,
+    out: &mut Out,
+) -> anyhow::Result<()> {
+    let profile = read_profile(&a.profile)?;
+    let mut client = connect.eligibility().await?;
+    let r = client
+        .check_invitation_history(CheckInvitationHistoryRequest {
+            profile: Some(profile),
+            start_date: date(a.filter.since),
+            end_date: date(a.filter.until),
+            filter: Some(a.filter.round_type()),
+            closest_misses: a.closest,
+        })
+        .await
+        .map_err(|s| refused_profile_or_flags(&a.profile, &s, HISTORY_FLAGS))?
+        .into_inner();
+    match out.format {
+        Format::Json => return out.message(&r, "CheckInvitationHistoryResponse"),
+        Format::Csv => {
+            const HEADER: &[&str] = &[
+                "draw_number",
+                "held_at",
+                "kind",
+                "program",
+                "category_id",
+                "category_version",
+                "round_type",
+                "minimum_crs",
+                "tie_break_at",
+                "crs",
+                "eligible",
+                "outcome",
+                "reason_code",
+                "reason",
+            ];
+            if r.rounds.is_empty() {
+                return out.csv_header_only(HEADER);
+            }
+            for round in &r.rounds {
+                let t = round.round_type.clone().unwrap_or_default();
+                let main = round.reasons.first().cloned().unwrap_or_default();
+                let program = if t.program == 0 {
+                    ""
+                } else {
+                    output::program(t.program)
+                };
+                let version = if t.category_version == 0 {
+                    String::new()
+                } else {
+                    t.category_version.to_string()
+                };
+                out.csv_row(
+                    HEADER,
+                    &[
+                        round.draw_number.clone(),
+                        output::rfc3339(&round.held_at),
+                        output::kind(t.kind).to_owned(),
+                        program.to_owned(),
+                        t.category_id.clone(),
+                        version,
+                        t.name.clone(),
+                        round.minimum_crs.to_string(),
+                        output::rfc3339(&round.tie_break_at),
+                        round.crs.to_string(),
+                        round.eligible.to_string(),
+                        outcome_word(round.outcome).to_owned(),
+                        main.code,
+                        main.message,
+                    ],
+                )?;
+            }
+            return Ok(());
+        }
+        Format::Table => {}
+    }
+    let s = out.style;
+    let summary = r.summary.clone().unwrap_or_default();
+    if r.rounds.is_empty() {
+        out.line("No round matches the period and the filters.")?;
+    } else {
+        let rows: Vec<Vec<String>> = r
+            .rounds
+            .iter()
+            .map(|round| {
+                // No colour in a cell: the columns are aligned by characters.
+                let verdict = outcome_word(round.outcome).to_owned();
+                let reason = match round.reasons.as_slice() {
+                    [] => String::new(),
+                    [one] => format!("{}: {}", one.code, one.message),
+                    [first, rest @ ..] => {
+                        format!("{}: {} (+{} more)", first.code, first.message, rest.len())
+                    }
+                };
+                vec![
+                    round.draw_number.clone(),
+                    output::day(&round.held_at),
+                    round_kind(&round.round_type),
+                    round.minimum_crs.to_string(),
+                    round.crs.to_string(),
+                    if round.eligible { "yes" } else { "no" }.to_owned(),
+                    verdict,
+                    reason,
+                ]
+            })
+            .collect();
+        out.table(
+            &[
+                "round",
+                "date",
+                "round type",
+                "min CRS",
+                "CRS",
+                "eligible",
+                "outcome",
+                "main reason",
+            ],
+            &[true, false, false, true, true, false, false, false],
+            &rows,
+        )?;
+    }
+    out.line("")?;
+    out.line(format!(
+        "{}: {} eligible, {} invited, {} not invited, {} undetermined",
+        s.bold(&format!("{} rounds", thousands(summary.rounds.into()))),
+        thousands(summary.eligible.into()),
+        thousands(summary.invited.into()),
+        thousands(summary.not_invited.into()),
+        thousands(summary.undetermined.into()),
+    ))?;
+    out.line("")?;
+    out.line(s.bold("Closest misses by points"))?;
+    if summary.closest_by_points.is_empty() {
+        out.line(format!("  {}", s.dim("(none)")))?;
+    }
+    for m in &summary.closest_by_points {
+        out.line(format!(
+            "  round {:>4}  {}  {} point(s) short",
+            m.draw_number,
+            output::day(&m.held_at),
+            m.points_short
+        ))?;
+    }
+    out.line("")?;
+    out.line(s.bold("Closest misses by the tie-break"))?;
+    if summary.closest_by_tie_break.is_empty() {
+        out.line(format!("  {}", s.dim("(none)")))?;
+    }
+    for m in &summary.closest_by_tie_break {
+        out.line(format!(
+            "  round {:>4}  {}  at the minimum CRS, submitted {} after the tie-break",
+            m.draw_number,
+            output::day(&m.held_at),
+            duration(m.seconds_after_tie_break)
+        ))?;
+    }
+    Ok(())
+}
+
+fn improvement_kind(kind: i32) -> &'static str {
+    match CrsImprovementKind::try_from(kind) {
+        Ok(CrsImprovementKind::FirstLanguage) => "first language",
+        Ok(CrsImprovementKind::SecondLanguage) => "second language",
+        Ok(CrsImprovementKind::CanadianWork) => "Canadian work",
+        Ok(CrsImprovementKind::ForeignWork) => "foreign work",
+        Ok(CrsImprovementKind::Education) => "education",
+        Ok(CrsImprovementKind::ProvincialNomination) => "provincial nomination",
+        Ok(CrsImprovementKind::SpouseLanguage) => "spouse's language",
+        Ok(CrsImprovementKind::SpouseEducation) => "spouse's education",
+        _ => "other",
+    }
+}
+
+pub async fn explore(a: ExploreArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::Result<()> {
+    let profile = read_profile(&a.profile)?;
+    let mut client = connect.eligibility().await?;
+    let mut r = client
+        .explore_crs(ExploreCrsRequest {
+            profile: Some(profile),
+            as_of: date(a.as_of),
+        })
+        .await
+        .map_err(|s| refused(&a.profile, &s))?
+        .into_inner();
+    // Most points first, as the server sends them; kept so whatever a server sends.
+    r.improvements
+        .sort_by(|x, y| y.points_added.cmp(&x.points_added));
+    let crs = r.crs.clone().unwrap_or_default();
+    match out.format {
+        Format::Json => out.message(&r, "ExploreCrsResponse"),
+        Format::Csv => {
+            const HEADER: &[&str] = &["kind", "change", "points_added", "new_total"];
+            if r.improvements.is_empty() {
+                return out.csv_header_only(HEADER);
+            }
+            for i in &r.improvements {
+                out.csv_row(
+                    HEADER,
+                    &[
+                        improvement_kind(i.kind).to_owned(),
+                        i.description.clone(),
+                        i.points_added.to_string(),
+                        i.new_total.to_string(),
+                    ],
+                )?;
+            }
+            Ok(())
+        }
+        Format::Table => {
+            let s = out.style;
+            out.line(format!(
+                "{} {}  (on {}, by the rules in force from {})",
+                s.bold("CRS"),
+                s.bold(&crs.total.to_string()),
+                output::date(&crs.as_of),
+                output::date(&crs.rules_effective_from)
+            ))?;
+            out.line("")?;
+            if r.improvements.is_empty() {
+                out.line("No single change to the profile would add points.")?;
+                return Ok(());
+            }
+            let rows: Vec<Vec<String>> = r
+                .improvements
+                .iter()
+                .map(|i| {
+                    vec![
+                        format!("+{}", i.points_added),
+                        i.new_total.to_string(),
+                        improvement_kind(i.kind).to_owned(),
+                        i.description.clone(),
+                    ]
+                })
+                .collect();
+            out.table(
+                &["points", "new total", "kind", "change"],
+                &[true, true, false, false],
+                &rows,
+            )?;
+            out.line("")?;
+            out.line(s.dim(
+                "Each change alone, applied to the profile as it is; `ee crs explore -o json` gives the fields to set.",
+            ))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,5 +937,16 @@ mod tests {
         let json = "{\n  \"education\": 1,\n  \"spouse\": {\n    \"education\": 2\n  }\n}";
         assert_eq!(line_of(json, "spouse.education"), Some(4));
         assert_eq!(line_of(json, "education"), Some(2));
+    }
+
+    #[test]
+    fn durations_read_in_two_units() {
+        assert_eq!(duration(0), "0s");
+        assert_eq!(duration(59), "59s");
+        assert_eq!(duration(3_600), "1h");
+        assert_eq!(duration(3_725), "1h 2m");
+        assert_eq!(duration(90_061), "1d 1h");
+        assert_eq!(duration(-61), "-1m 1s");
+        assert!(duration(i64::MIN).starts_with('-'));
     }
 }

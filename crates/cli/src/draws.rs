@@ -1,14 +1,14 @@
 //! `ee draws list|show|latest|stats`: the history of rounds.
 
-use chrono::{Days, NaiveDate};
 use clap::{Args, Subcommand, ValueEnum};
 use ee_proto::v1::{
-    self, Draw, DrawFilter, GetDrawRequest, GetDrawStatsRequest, GetLatestDrawRequest,
-    ListDrawsRequest,
+    self, Draw, GetDrawRequest, GetDrawStatsRequest, GetLatestDrawRequest, ListDrawsRequest,
 };
 
 use crate::client::ConnectArgs;
 use crate::error::from_status;
+// The filter flags are shared with `ee draws watch` and `ee invitation-history`; they live in `crate::filter`.
+pub use crate::filter::{FilterArgs, Kind, ProgramArg};
 use crate::output::{self, Format, Out, bar, thousands};
 
 #[derive(Subcommand)]
@@ -25,78 +25,6 @@ pub enum DrawsCommand {
     Stats(StatsArgs),
     /// Follow new and corrected rounds as they are recorded, resuming where it stopped.
     Watch(crate::watch::WatchArgs),
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    General,
-    Program,
-    Category,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProgramArg {
-    /// Canadian Experience Class.
-    Cec,
-    /// Provincial Nominee Program.
-    Pnp,
-    /// Federal Skilled Worker Program.
-    Fsw,
-    /// Federal Skilled Trades Program.
-    Fst,
-}
-
-/// Which rounds; every filter given must hold.
-#[derive(Args, Clone, Debug, Default)]
-#[command(next_help_heading = "Filters")]
-pub struct FilterArgs {
-    /// Rounds of this kind.
-    #[arg(long, value_enum)]
-    pub kind: Option<Kind>,
-    /// Program rounds of this program.
-    #[arg(long, value_enum)]
-    pub program: Option<ProgramArg>,
-    /// Category rounds of this category, such as healthcare, stem, french, trade, transport, agriculture
-    /// (`ee categories list` shows them).
-    #[arg(long, value_name = "ID")]
-    pub category: Option<String>,
-    /// Category rounds of this version of the category's list; needs --category.
-    #[arg(long, alias = "version", requires = "category", value_name = "N")]
-    pub category_version: Option<u32>,
-    /// Rounds held on or after this day (YYYY-MM-DD, UTC).
-    #[arg(long, alias = "from", value_name = "DATE")]
-    pub since: Option<NaiveDate>,
-    /// Rounds held on or before this day (YYYY-MM-DD, UTC).
-    #[arg(long, value_name = "DATE")]
-    pub until: Option<NaiveDate>,
-}
-
-impl FilterArgs {
-    pub fn to_proto(&self) -> DrawFilter {
-        let start = |d: NaiveDate| {
-            ee_proto::convert::timestamp(d.and_time(chrono::NaiveTime::MIN).and_utc())
-        };
-        DrawFilter {
-            kind: self.kind.map_or(v1::RoundKind::Unspecified, |k| match k {
-                Kind::General => v1::RoundKind::General,
-                Kind::Program => v1::RoundKind::Program,
-                Kind::Category => v1::RoundKind::Category,
-            }) as i32,
-            program: self.program.map_or(v1::Program::Unspecified, |p| match p {
-                ProgramArg::Cec => v1::Program::Cec,
-                ProgramArg::Pnp => v1::Program::Pnp,
-                ProgramArg::Fsw => v1::Program::Fsw,
-                ProgramArg::Fst => v1::Program::Fst,
-            }) as i32,
-            category_id: self.category.clone().unwrap_or_default(),
-            category_version: self.category_version.unwrap_or(0),
-            held_after: self.since.map(start),
-            // The day given is included: the bound is the start of the next day.
-            held_before: self
-                .until
-                .map(|d| start(d.checked_add_days(Days::new(1)).unwrap_or(d))),
-        }
-    }
 }
 
 #[derive(Args, Debug)]

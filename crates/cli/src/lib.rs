@@ -5,6 +5,7 @@ pub mod categories;
 pub mod client;
 pub mod draws;
 pub mod error;
+pub mod filter;
 pub mod import;
 pub mod messages;
 pub mod output;
@@ -54,12 +55,14 @@ pub enum Command {
     /// Rounds of invitations: list, show, latest, stats, watch.
     #[command(subcommand)]
     Draws(draws::DrawsCommand),
-    /// A profile's CRS score, line by line.
+    /// A profile's CRS score, line by line; `ee crs explore PROFILE`: what would raise it, most points first.
     Crs(candidate::CrsArgs),
     /// A profile's eligibility for FSWP, FSTP, CEC and every category in force, with every reason.
     Eligibility(candidate::EligibilityArgs),
     /// Whether a profile would have been invited in a past round, and why not.
     Invitation(candidate::InvitationArgs),
+    /// Whether a profile would have been invited in each round of a period, with a summary and the closest misses.
+    InvitationHistory(candidate::InvitationHistoryArgs),
     /// Category-based selection categories and their occupation lists.
     #[command(subcommand)]
     Categories(categories::CategoriesCommand),
@@ -138,6 +141,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Crs(a) => candidate::crs(a, connect, &mut out).await,
         Command::Eligibility(a) => candidate::eligibility(a, connect, &mut out).await,
         Command::Invitation(a) => candidate::invitation(a, connect, &mut out).await,
+        Command::InvitationHistory(a) => candidate::invitation_history(a, connect, &mut out).await,
         Command::Categories(c) => categories::run(c, connect, &mut out).await,
         Command::Import(a) => import::import(a, connect, &mut out).await,
         Command::Record(a) => import::record(a, connect, &mut out).await,
