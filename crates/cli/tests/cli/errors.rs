@@ -48,6 +48,8 @@ async fn completions_and_the_manual_page() {
             "crs",
             "eligibility",
             "invitation",
+            "invitation-history",
+            "explore",
             "categories",
             "import",
             "record",
@@ -62,7 +64,9 @@ async fn completions_and_the_manual_page() {
         "roff: {text}"
     );
     assert!(
-        text.contains("draws") && text.contains("invitation"),
+        text.contains("draws")
+            && text.contains("invitation")
+            && text.contains("invitation\\-history"),
         "{text}"
     );
 }

@@ -2,7 +2,9 @@
 //! over real gRPC on loopback.
 
 mod errors;
+mod explore;
 mod history;
+mod invitation_history;
 mod profiles;
 mod support;
 mod tls;
