@@ -756,7 +756,7 @@ pub async fn invitation_history(
                 // No colour in a cell: the columns are aligned by characters.
                 let verdict = outcome_word(round.outcome).to_owned();
                 let reason = match round.reasons.as_slice() {
-                    [] => String::new(),
+                    [] => "-".to_owned(),
                     [one] => format!("{}: {}", one.code, one.message),
                     [first, rest @ ..] => {
                         format!("{}: {} (+{} more)", first.code, first.message, rest.len())
@@ -844,7 +844,7 @@ fn improvement_kind(kind: i32) -> &'static str {
 pub async fn explore(a: ExploreArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::Result<()> {
     let profile = read_profile(&a.profile)?;
     let mut client = connect.eligibility().await?;
-    let mut r = client
+    let r = client
         .explore_crs(ExploreCrsRequest {
             profile: Some(profile),
             as_of: date(a.as_of),
@@ -852,18 +852,21 @@ pub async fn explore(a: ExploreArgs, connect: &ConnectArgs, out: &mut Out) -> an
         .await
         .map_err(|s| refused(&a.profile, &s))?
         .into_inner();
-    // Most points first, as the server sends them; kept so whatever a server sends.
-    r.improvements
-        .sort_by(|x, y| y.points_added.cmp(&x.points_added));
+    if out.format == Format::Json {
+        return out.message(&r, "ExploreCrsResponse");
+    }
     let crs = r.crs.clone().unwrap_or_default();
+    // Most points first, as the server sends them (a stable sort, so the server's order among equals is kept).
+    let mut improvements = r.improvements.clone();
+    improvements.sort_by_key(|i| std::cmp::Reverse(i.points_added));
     match out.format {
-        Format::Json => out.message(&r, "ExploreCrsResponse"),
+        Format::Json => Ok(()),
         Format::Csv => {
             const HEADER: &[&str] = &["kind", "change", "points_added", "new_total"];
-            if r.improvements.is_empty() {
+            if improvements.is_empty() {
                 return out.csv_header_only(HEADER);
             }
-            for i in &r.improvements {
+            for i in &improvements {
                 out.csv_row(
                     HEADER,
                     &[
@@ -886,12 +889,11 @@ pub async fn explore(a: ExploreArgs, connect: &ConnectArgs, out: &mut Out) -> an
                 output::date(&crs.rules_effective_from)
             ))?;
             out.line("")?;
-            if r.improvements.is_empty() {
+            if improvements.is_empty() {
                 out.line("No single change to the profile would add points.")?;
                 return Ok(());
             }
-            let rows: Vec<Vec<String>> = r
-                .improvements
+            let rows: Vec<Vec<String>> = improvements
                 .iter()
                 .map(|i| {
                     vec![
