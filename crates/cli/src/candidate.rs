@@ -21,9 +21,9 @@ use crate::output::{self, Format, Out, thousands};
 /// named `explore` is given as `./explore`.
 #[derive(Args, Debug)]
 #[command(
-    args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
-    subcommand_help_heading = "Subcommands"
+    subcommand_help_heading = "Subcommands",
+    override_usage = "ee crs [OPTIONS] <PROFILE>\n       ee crs explore [OPTIONS] <PROFILE>"
 )]
 pub struct CrsArgs {
     #[command(subcommand)]
@@ -188,7 +188,20 @@ fn date(d: Option<NaiveDate>) -> Option<v1::Date> {
 
 pub async fn crs(a: CrsArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::Result<()> {
     let path = match (a.command, a.profile) {
-        (Some(CrsCommand::Explore(e)), _) => return explore(e, connect, out).await,
+        // `ee crs --as-of DATE explore PROFILE` reads as `ee crs explore PROFILE --as-of DATE`.
+        (Some(CrsCommand::Explore(mut e)), None) => {
+            e.as_of = e.as_of.or(a.as_of);
+            return explore(e, connect, out).await;
+        }
+        (Some(CrsCommand::Explore(e)), Some(p)) => {
+            return Err(Error::usage(format!(
+                "ee crs takes a profile or `explore PROFILE`, not both ({} and {}); \
+                 ee crs explore {} scores what would raise it",
+                p.display(),
+                e.profile.display(),
+                e.profile.display()
+            )));
+        }
         (None, Some(path)) => path,
         // clap requires the profile when there is no subcommand.
         (None, None) => return Err(Error::usage("ee crs needs a profile file: ee crs PROFILE")),
@@ -939,6 +952,88 @@ mod tests {
         let json = "{\n  \"education\": 1,\n  \"spouse\": {\n    \"education\": 2\n  }\n}";
         assert_eq!(line_of(json, "spouse.education"), Some(4));
         assert_eq!(line_of(json, "education"), Some(2));
+    }
+
+    #[test]
+    fn refused_flags_are_named_as_flags_and_profile_fields_as_the_file_names_them() {
+        use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("p.yaml");
+        std::fs::write(&path, "education: X\ndateOfBirth: {year: 1990}\n").expect("write");
+        let status = |fields: &[(&str, &str)]| {
+            tonic::Status::with_error_details(
+                Code::InvalidArgument,
+                "invalid input",
+                ErrorDetails::with_bad_request(
+                    fields
+                        .iter()
+                        .map(|(f, d)| FieldViolation::new(*f, *d))
+                        .collect::<Vec<_>>(),
+                ),
+            )
+        };
+        let message = |s: tonic::Status| {
+            Error::from_anyhow(refused_profile_or_flags(&path, &s, HISTORY_FLAGS))
+        };
+        let e = message(status(&[(
+            "end_date",
+            "2026-01-01 is before start_date 2026-02-01",
+        )]));
+        assert_eq!(e.exit, Exit::Usage);
+        assert_eq!(
+            e.message,
+            "the server refused --until (end_date): 2026-01-01 is before start_date 2026-02-01; fix the flag"
+        );
+        let e = message(status(&[
+            ("profile.date_of_birth", "bad day"),
+            ("filter.category_id", "unknown category \"x\""),
+        ]));
+        assert!(
+            e.message
+                .contains("--category (filter.category_id): unknown category \"x\"")
+                && e.message.contains("p.yaml: line 2: dateOfBirth: bad day")
+                && e.message.ends_with("fix the flags and the file"),
+            "{}",
+            e.message
+        );
+        // Only profile fields: as `ee crs` reports them.
+        let e = message(status(&[("profile.education", "unknown")]));
+        assert!(
+            e.message.ends_with(
+                "the server refused the profile: line 1: education: unknown; fix the file"
+            ),
+            "{}",
+            e.message
+        );
+        // Not INVALID_ARGUMENT: the status's own class.
+        let e = message(tonic::Status::unavailable("down"));
+        assert_eq!(e.exit, Exit::Error);
+    }
+
+    #[test]
+    fn round_kinds_in_a_few_words() {
+        let t = |kind: v1::RoundKind, program: v1::Program, id: &str, version: u32| {
+            round_kind(&Some(v1::RoundType {
+                kind: kind as i32,
+                program: program as i32,
+                category_id: id.into(),
+                category_version: version,
+                ..v1::RoundType::default()
+            }))
+        };
+        assert_eq!(
+            t(v1::RoundKind::General, v1::Program::Unspecified, "", 0),
+            "general"
+        );
+        assert_eq!(
+            t(v1::RoundKind::Program, v1::Program::Cec, "", 0),
+            "program CEC"
+        );
+        assert_eq!(
+            t(v1::RoundKind::Category, v1::Program::Unspecified, "stem", 2),
+            "category stem v2"
+        );
+        assert_eq!(round_kind(&None), "-");
     }
 
     #[test]

@@ -74,6 +74,9 @@ async fn exploring_each_example_profile(backend: Backend) {
         )
         .await;
         assert_eq!(out.ok().lines().count(), got.improvements.len() + 1);
+        // --as-of before the subcommand is the same.
+        let out = run(&app, &["crs", "--as-of", AS_OF, "explore", file]).await;
+        assert_eq!(out.ok(), text, "{file}");
         // `ee crs PROFILE` is still the score, with the same total.
         let out = run(&app, &["crs", file, "--as-of", AS_OF]).await;
         assert!(out.ok().starts_with(&format!("CRS {total} ")), "{file}");
@@ -86,6 +89,10 @@ async fn exploring_each_example_profile(backend: Backend) {
     run(&app, &["crs", "explore", f, "--as-of", "2026-02-30"])
         .await
         .fails(2, "--as-of");
+    run(&app, &["crs", f, "explore", f])
+        .await
+        .fails(2, "ee crs takes a profile or `explore PROFILE`, not both");
+    run(&app, &["crs", "explore"]).await.fails(2, "<PROFILE>");
     run(&app, &["crs", "explore", "/no/such/profile.json"])
         .await
         .fails(2, "cannot read /no/such/profile.json");
