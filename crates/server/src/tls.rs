@@ -390,6 +390,30 @@ fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
 }
 
+/// Without TLS there is nothing to reload: SIGHUP (from a reload script, or a closed terminal) is logged and
+/// ignored instead of ending the process by its default action, which would cut every stream without a status.
+pub fn ignore_hangups(mut stop: watch::Receiver<bool>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGHUP");
+                return;
+            }
+        };
+        loop {
+            tokio::select! {
+                _ = hangup.recv() => tracing::info!("SIGHUP received: no TLS certificate to reload; ignored"),
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    drop(stop);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,28 +461,4 @@ mod tests {
             None
         );
     }
-}
-
-/// Without TLS there is nothing to reload: SIGHUP (from a reload script, or a closed terminal) is logged and
-/// ignored instead of ending the process by its default action, which would cut every stream without a status.
-pub fn ignore_hangups(mut stop: watch::Receiver<bool>) {
-    #[cfg(unix)]
-    tokio::spawn(async move {
-        let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGHUP");
-                return;
-            }
-        };
-        loop {
-            tokio::select! {
-                _ = hangup.recv() => tracing::info!("SIGHUP received: no TLS certificate to reload; ignored"),
-                _ = stop.wait_for(|s| *s) => return,
-            }
-        }
-    });
-    #[cfg(not(unix))]
-    drop(stop);
 }
