@@ -690,6 +690,29 @@ async fn bad_profiles_name_the_field(backend: Backend) {
             .await,
         "draw_number",
     );
+    // A day before the candidate was born is no day to judge them on.
+    let born_1990 = CandidateProfile {
+        date_of_birth: ymd(1990, 5, 5),
+        ..good.clone()
+    };
+    expect_invalid(
+        client
+            .calculate_crs(CalculateCrsRequest {
+                profile: Some(born_1990.clone()),
+                as_of: ymd(1990, 5, 4),
+            })
+            .await,
+        "as_of",
+    );
+    expect_invalid(
+        client
+            .check_eligibility(CheckEligibilityRequest {
+                profile: Some(born_1990.clone()),
+                as_of: ymd(1, 1, 1),
+            })
+            .await,
+        "as_of",
+    );
     // No second language and no spouse are not errors: they score nothing.
     let minimal = CandidateProfile {
         date_of_birth: ymd(1990, 5, 5),

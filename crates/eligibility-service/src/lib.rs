@@ -63,6 +63,23 @@ fn profile(
     Ok(candidate::profile(p, today(), rules).map_err(|e| e.within("profile"))?)
 }
 
+/// The profile and the day it is judged on (`as_of`, today by default), which cannot be before the candidate was
+/// born.
+fn profile_on(
+    p: Option<&CandidateProfile>,
+    d: Option<&Date>,
+    rules: &Rules,
+) -> Result<(ee_domain::profile::Profile, NaiveDate), ApiError> {
+    let (p, date) = ApiError::join(profile(p, rules), as_of(d))?;
+    if date < p.date_of_birth {
+        return Err(ApiError::invalid(
+            "as_of",
+            format!("{date} is before profile.date_of_birth {}", p.date_of_birth),
+        ));
+    }
+    Ok((p, date))
+}
+
 impl EligibilityServiceImpl {
     pub fn new(draws: Arc<dyn DrawLookup>, rules: Arc<Rules>) -> Self {
         Self { draws, rules }
@@ -118,10 +135,7 @@ impl EligibilityServiceImpl {
     }
 
     fn calculate_crs(&self, req: &CalculateCrsRequest) -> Result<CalculateCrsResponse, ApiError> {
-        let (p, date) = ApiError::join(
-            profile(req.profile.as_ref(), &self.rules),
-            as_of(req.as_of.as_ref()),
-        )?;
+        let (p, date) = profile_on(req.profile.as_ref(), req.as_of.as_ref(), &self.rules)?;
         Ok(CalculateCrsResponse {
             crs: Some(candidate::crs(&crs::score(&p, date, &self.rules))),
         })
@@ -131,10 +145,7 @@ impl EligibilityServiceImpl {
         &self,
         req: &CheckEligibilityRequest,
     ) -> Result<CheckEligibilityResponse, ApiError> {
-        let (p, date) = ApiError::join(
-            profile(req.profile.as_ref(), &self.rules),
-            as_of(req.as_of.as_ref()),
-        )?;
+        let (p, date) = profile_on(req.profile.as_ref(), req.as_of.as_ref(), &self.rules)?;
         Ok(candidate::eligibility(&eligibility::check(
             &p,
             date,
@@ -227,10 +238,7 @@ impl EligibilityServiceImpl {
     }
 
     fn explore_crs(&self, req: &ExploreCrsRequest) -> Result<ExploreCrsResponse, ApiError> {
-        let (p, date) = ApiError::join(
-            profile(req.profile.as_ref(), &self.rules),
-            as_of(req.as_of.as_ref()),
-        )?;
+        let (p, date) = profile_on(req.profile.as_ref(), req.as_of.as_ref(), &self.rules)?;
         let (now, improvements) = explore::explore(&p, date, &self.rules);
         Ok(candidate::explore_response(&now, &improvements))
     }

@@ -150,11 +150,16 @@ pub fn bounded(text: &str, max: usize) -> String {
             }
         }
     }
-    if out.chars().count() > max {
-        let cut: String = out.chars().take(max).collect();
+    truncated(out, max)
+}
+
+/// The text cut to `max` characters (then "…"); quotes are left as they are.
+fn truncated(text: String, max: usize) -> String {
+    if text.chars().count() > max {
+        let cut: String = text.chars().take(max).collect();
         return format!("{cut}…");
     }
-    out
+    text
 }
 
 impl From<ApiError> for Status {
@@ -184,8 +189,10 @@ impl From<ApiError> for Status {
                     .iter()
                     .map(|v| format!("{}: {}", v.field, v.description))
                     .collect();
-                let message = bounded(
-                    &format!("invalid input: {}", shown.join("; ")),
+                // The descriptions are bounded already: cutting their excerpts again would count the excerpt's
+                // characters, not the input's.
+                let message = truncated(
+                    format!("invalid input: {}", shown.join("; ")),
                     bounds::MAX_MESSAGE,
                 );
                 Status::with_error_details(
@@ -254,6 +261,11 @@ mod tests {
             fields[0].description.contains("…(5000 characters)"),
             "{}",
             fields[0].description
+        );
+        assert!(
+            status.message().contains("…(5000 characters)"),
+            "the message counts the input's characters, not the excerpt's: {}",
+            status.message()
         );
         assert!(fields[0].description.ends_with("is not a round number"));
         assert_eq!(fields[bounds::MAX_VIOLATIONS].description, "and 40 more");
