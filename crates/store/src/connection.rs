@@ -24,7 +24,8 @@ pub enum DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    /// `postgres://` and `postgresql://` are PostgreSQL; `sqlite://PATH`, `sqlite:PATH` and a plain path are SQLite.
+    /// `postgres://` and `postgresql://` are PostgreSQL; `sqlite://PATH`, `sqlite:PATH` and a plain path (without '=')
+    /// are SQLite.
     pub fn parse(url: &str) -> Result<Self, StoreError> {
         let url = url.trim();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -37,10 +38,17 @@ impl DatabaseUrl {
             }
             return Ok(Self::Postgres(url.to_owned()));
         }
-        let path = url
+        let prefixed = url
             .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
+            .or_else(|| url.strip_prefix("sqlite:"));
+        if prefixed.is_none() && url.contains('=') {
+            // Not quoted back: a libpq key=value string may hold a password.
+            return Err(StoreError::Config(
+                "the database URL has no scheme and looks like a libpq key=value connection string: give                  postgres://USER@HOST:PORT/DATABASE, or sqlite://PATH for a SQLite file whose name has '='"
+                    .into(),
+            ));
+        }
+        let path = prefixed.unwrap_or(url);
         if path.is_empty() {
             return Err(StoreError::Config("the database URL is empty".into()));
         }
@@ -228,6 +236,23 @@ mod tests {
                 "{url}"
             );
         }
+    }
+
+    #[test]
+    fn a_libpq_key_value_string_is_refused_without_being_quoted() {
+        let err = DatabaseUrl::parse("host=127.0.0.1 port=5432 password=topsecret")
+            .expect_err("no scheme")
+            .to_string();
+        assert!(err.contains("key=value"), "{err}");
+        assert!(!err.contains("topsecret"), "{err}");
+        assert!(matches!(
+            DatabaseUrl::parse("sqlite://a=b.db"),
+            Ok(DatabaseUrl::Sqlite(p)) if p == "a=b.db"
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("data/ee.db"),
+            Ok(DatabaseUrl::Sqlite(p)) if p == "data/ee.db"
+        ));
     }
 
     #[test]
