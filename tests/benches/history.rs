@@ -162,7 +162,7 @@ fn over_grpc(backend: Backend, wire: &CandidateProfile) {
         assert_eq!(r.rounds.len(), 435);
     });
     println!(
-        "CheckInvitationHistory over gRPC ({backend:?}, rounds read from the store, answer {bytes} bytes): median {}, fastest {}",
+        "CheckInvitationHistory over gRPC ({backend:?}, rounds from the history in memory, answer {bytes} bytes): median {}, fastest {}",
         ms(median),
         ms(fastest)
     );
