@@ -381,6 +381,6 @@ fuzz_target!(|input: Input| {
     }
     let _ = candidate::explore_response(&now, &improvements);
     let nearby = &draws[usize::from(input.round) % draws.len()..];
-    let h = invitation_history::check_rounds(&profile, nearby.iter().take(8).cloned().collect(), rules, 5);
+    let h = invitation_history::check_rounds(&profile, nearby.iter().take(8).cloned(), rules, 5);
     let _ = candidate::invitation_history(&h, |_| 0);
 });
