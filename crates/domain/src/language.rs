@@ -26,6 +26,21 @@ pub enum LanguageTest {
     Nclc,
 }
 
+impl LanguageTest {
+    /// The test's name as IRCC writes it.
+    pub fn label(self) -> &'static str {
+        match self {
+            LanguageTest::IeltsGeneral => "IELTS General Training",
+            LanguageTest::CelpipGeneral => "CELPIP-General",
+            LanguageTest::PteCore => "PTE Core",
+            LanguageTest::TefCanada => "TEF Canada",
+            LanguageTest::TcfCanada => "TCF Canada",
+            LanguageTest::Clb => "CLB",
+            LanguageTest::Nclc => "NCLC",
+        }
+    }
+}
+
 /// CLB (or NCLC) per ability; 0 means below CLB 4 when converted from a test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AbilityLevels {
@@ -452,7 +467,8 @@ pub fn convert(
             violations.push(FieldViolation::new(
                 field,
                 format!(
-                    "{v} is not a {test:?} score: {lo} to {hi} in steps of {}",
+                    "{v} is not a score of {}: {lo} to {hi} in steps of {}",
+                    test.label(),
                     table.step
                 ),
             ));
@@ -622,6 +638,10 @@ mod tests {
         .expect_err("off scale");
         let fields: Vec<&str> = err.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, ["scores.reading", "scores.writing"]);
+        assert_eq!(
+            err[0].description,
+            "7.25 is not a score of IELTS General Training: 0 to 9 in steps of 0.5"
+        );
         assert!(
             convert(
                 LanguageTest::Clb,
