@@ -214,7 +214,7 @@ pub async fn crs(a: CrsArgs, connect: &ConnectArgs, out: &mut Out) -> anyhow::Re
             as_of: date(a.as_of),
         })
         .await
-        .map_err(|s| refused(&path, &s))?
+        .map_err(|s| refused_profile_or_flags(&path, &s, AS_OF_FLAG))?
         .into_inner();
     match out.format {
         Format::Json => out.message(&r, "CalculateCrsResponse"),
@@ -335,7 +335,7 @@ pub async fn eligibility(
             as_of: date(a.as_of),
         })
         .await
-        .map_err(|s| refused(&a.profile, &s))?
+        .map_err(|s| refused_profile_or_flags(&a.profile, &s, AS_OF_FLAG))?
         .into_inner();
     const HEADER: &[&str] = &[
         "kind",
@@ -474,7 +474,7 @@ pub async fn invitation(
             draw_number: a.draw.trim().to_owned(),
         })
         .await
-        .map_err(|s| refused(&a.profile, &s))?
+        .map_err(|s| refused_profile_or_flags(&a.profile, &s, DRAW_FLAG))?
         .into_inner();
     let outcome = match InvitationOutcome::try_from(r.outcome) {
         Ok(InvitationOutcome::Invited) => "invited",
@@ -554,6 +554,11 @@ pub async fn invitation(
     ))?;
     crs_table(&crs, out)
 }
+
+/// `as_of`, which comes from `--as-of` (CalculateCrs, CheckEligibility, ExploreCrs).
+const AS_OF_FLAG: &[(&str, &str)] = &[("as_of", "--as-of")];
+/// CheckInvitation's round, which comes from `--draw`.
+const DRAW_FLAG: &[(&str, &str)] = &[("draw_number", "--draw")];
 
 /// The request fields of CheckInvitationHistory that come from flags, and the flag each comes from.
 const HISTORY_FLAGS: &[(&str, &str)] = &[
@@ -863,7 +868,7 @@ pub async fn explore(a: ExploreArgs, connect: &ConnectArgs, out: &mut Out) -> an
             as_of: date(a.as_of),
         })
         .await
-        .map_err(|s| refused(&a.profile, &s))?
+        .map_err(|s| refused_profile_or_flags(&a.profile, &s, AS_OF_FLAG))?
         .into_inner();
     if out.format == Format::Json {
         return out.message(&r, "ExploreCrsResponse");

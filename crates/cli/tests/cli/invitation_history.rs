@@ -236,6 +236,14 @@ async fn bad_input_to_invitation_history(backend: Backend) {
         2,
         "the server refused --until (end_date): 2026-01-01 is before start_date 2026-02-01",
     );
+    // The other profile commands name their flags too: a round number from --draw, a day from --as-of.
+    run(&app, &["invitation", f, "--draw", "abc"])
+        .await
+        .fails(2, "the server refused --draw (draw_number)");
+    run(&app, &["crs", f, "--as-of", "1900-01-01"]).await.fails(
+        2,
+        "the server refused --as-of (as_of): 1900-01-01 is before profile.date_of_birth",
+    );
     // An unknown category: the server's INVALID_ARGUMENT on filter.category_id.
     let out = run(&app, &["invitation-history", f, "--category", "nosuch"]).await;
     out.fails(
