@@ -65,13 +65,12 @@ pub fn from_date(field: &str, d: &v1::Date) -> Result<NaiveDate, FieldViolation>
         .and_then(|(m, day)| NaiveDate::from_ymd_opt(d.year, m, day))
         .filter(|_| (1..=9999).contains(&d.year))
         .ok_or_else(|| {
-            FieldViolation::new(
-                field,
-                format!(
-                    "{}-{}-{} is not a date between years 1 and 9999",
-                    d.year, d.month, d.day
-                ),
-            )
+            let why = if (1..=9999).contains(&d.year) {
+                "is not a day of the calendar"
+            } else {
+                "is not a date between years 1 and 9999"
+            };
+            FieldViolation::new(field, format!("{}-{}-{} {why}", d.year, d.month, d.day))
         })
 }
 
@@ -361,5 +360,29 @@ pub fn draw_event(e: &DrawEvent) -> v1::DrawEvent {
         draw: Some(draw(&e.draw)),
         previous: e.previous.as_ref().map(draw),
         recorded_at: Some(timestamp(e.recorded_at)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(year: i32, month: i32, day: i32) -> v1::Date {
+        v1::Date { year, month, day }
+    }
+
+    #[test]
+    fn a_date_says_what_is_wrong_with_it() {
+        let day = from_date("as_of", &date(2000, 2, 30)).expect_err("no 30 February");
+        assert_eq!(day.description, "2000-2-30 is not a day of the calendar");
+        let year = from_date("as_of", &date(10000, 1, 1)).expect_err("year 10000");
+        assert_eq!(
+            year.description,
+            "10000-1-1 is not a date between years 1 and 9999"
+        );
+        assert_eq!(
+            from_date("as_of", &date(2024, 2, 29)).ok(),
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+        );
     }
 }
