@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::{CategoryId, Draw, DrawFilter, DrawNumber, Selection};
+use crate::{Catalog, CategoryId, Draw, DrawFilter, DrawNumber, Selection};
 
 /// Where a round sorts, newest first: by the time it was held, then by its number's sort key. The page tokens of
 /// `ListDraws` carry it, so a page continues the same way on every replica and in the database.
@@ -133,6 +133,29 @@ pub trait DrawLookup: Send + Sync {
     fn draw(&self, number: &DrawNumber) -> Option<Arc<Draw>>;
     /// Every round the filter selects, newest first.
     fn draws(&self, filter: &DrawFilter) -> Vec<Arc<Draw>>;
+    /// Whether some round is of this category (catalogued or derived from a label).
+    fn has_category(&self, id: &CategoryId) -> bool;
+}
+
+/// Whether a round filter may name the category `id`: one the catalogue knows, or one derived from the label of a
+/// round of an uncatalogued category. An id in the derived form (words joined by hyphens, which catalogue ids never
+/// have) is accepted before any round of it exists, so that a subscriber can wait for the first one; another unknown
+/// id must be the derived id of some round `draws` holds. Err is the description of the refusal.
+pub fn check_filter_category(
+    id: &CategoryId,
+    catalog: &Catalog,
+    draws: &dyn DrawLookup,
+) -> Result<(), String> {
+    if catalog.contains(id) || id.as_str().contains('-') || draws.has_category(id) {
+        return Ok(());
+    }
+    let known: Vec<&str> = catalog.ids().map(CategoryId::as_str).collect();
+    Err(format!(
+        "unknown category {:?}: the catalogue knows {}; a category it does not know is named by the id derived \
+         from IRCC's label (its words joined by hyphens, such as \"skilled-crafts-occupations\")",
+        id.as_str(),
+        known.join(", ")
+    ))
 }
 
 impl DrawLookup for History {
@@ -142,6 +165,10 @@ impl DrawLookup for History {
 
     fn draws(&self, filter: &DrawFilter) -> Vec<Arc<Draw>> {
         self.matching(filter).cloned().collect()
+    }
+
+    fn has_category(&self, id: &CategoryId) -> bool {
+        History::has_category(self, id)
     }
 }
 

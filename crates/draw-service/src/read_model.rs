@@ -20,7 +20,9 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use ee_domain::rules::Rules;
-use ee_domain::{Draw, DrawEvent, DrawFilter, DrawLookup, DrawNumber, History, StatsReport};
+use ee_domain::{
+    CategoryId, Draw, DrawEvent, DrawFilter, DrawLookup, DrawNumber, History, StatsReport,
+};
 use ee_proto::convert;
 use ee_proto::v1;
 use ee_store::{Store, StoreError};
@@ -154,5 +156,9 @@ impl DrawLookup for ReadModel {
 
     fn draws(&self, filter: &DrawFilter) -> Vec<Arc<Draw>> {
         self.snapshot().history.matching(filter).cloned().collect()
+    }
+
+    fn has_category(&self, id: &CategoryId) -> bool {
+        self.snapshot().history.has_category(id)
     }
 }

@@ -3,6 +3,7 @@
 
 use std::pin::Pin;
 
+use ee_domain::history::check_filter_category;
 use ee_domain::rules::Rules;
 use ee_domain::{DrawFilter, DrawNumber, SortKey};
 use ee_proto::convert;
@@ -53,32 +54,16 @@ impl DrawServiceImpl {
         DrawServiceServer::new(self)
     }
 
-    /// A filter from the wire. Its category is one the catalogue knows, or one derived from the label of a round of
-    /// an uncatalogued category: an id in the derived form (words joined by hyphens, which catalogue ids never
-    /// have) is accepted before any round of it exists, so that a subscriber can wait for the first one; another
-    /// unknown id must be the derived id of some stored round.
+    /// A filter from the wire, whose category is one a filter may name ([`check_filter_category`]).
     fn filter(
         &self,
         f: Option<&ee_proto::v1::DrawFilter>,
         snapshot: &Snapshot,
     ) -> Result<DrawFilter, ApiError> {
         let filter = convert::draw_filter(f).map_err(|e| e.within("filter"))?;
-        if let Some(id) = filter.category.clone()
-            && !self.rules().catalog.contains(&id)
-            && !id.as_str().contains('-')
-            && !snapshot.history.has_category(&id)
-        {
-            let known: Vec<&str> = self.rules().catalog.ids().map(|i| i.as_str()).collect();
-            return Err(ApiError::invalid(
-                "filter.category_id",
-                format!(
-                    "unknown category {:?}: the catalogue knows {}; a category it does not know is named by \
-                     the id derived from IRCC's label (its words joined by hyphens, such as \
-                     \"skilled-crafts-occupations\")",
-                    id.as_str(),
-                    known.join(", ")
-                ),
-            ));
+        if let Some(id) = &filter.category {
+            check_filter_category(id, &self.rules().catalog, &snapshot.history)
+                .map_err(|e| ApiError::invalid("filter.category_id", e))?;
         }
         Ok(filter)
     }

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use ee_domain::{
-    CategoryId, DrawFilter, DrawLookup, DrawNumber, Rules, crs, eligibility, explore, invitation,
-    invitation_history,
+    CategoryId, DrawLookup, DrawNumber, Rules, crs, eligibility, explore,
+    history::check_filter_category, invitation, invitation_history,
 };
 use ee_proto::candidate;
 use ee_proto::convert::{self, from_date};
@@ -203,38 +203,15 @@ impl EligibilityServiceImpl {
         let draws = self
             .draws
             .draws(&invitation_history::within_period(filter, start, Some(end)));
+        // A filter that selects no round may name a category no round has: refused as ListDraws refuses it.
         if draws.is_empty()
-            && let Some(id) = category
+            && let Some(id) = &category
         {
-            self.known_category(id)?;
+            check_filter_category(id, &self.rules.catalog, self.draws.as_ref())
+                .map_err(|e| ApiError::invalid("filter.category_id", e))?;
         }
         let h = invitation_history::check_rounds(&p, draws, &self.rules, closest);
         Ok(candidate::invitation_history(&h, |o| outcome(o) as i32))
-    }
-
-    /// As ListDraws reads a filter: a category the catalogue knows, one in the derived form of an uncatalogued
-    /// category (words joined by hyphens), or one some round has.
-    fn known_category(&self, id: CategoryId) -> Result<(), ApiError> {
-        if self.rules.catalog.contains(&id) || id.as_str().contains('-') {
-            return Ok(());
-        }
-        let any_round = DrawFilter {
-            category: Some(id.clone()),
-            ..DrawFilter::default()
-        };
-        if self.draws.draws(&any_round).is_empty() {
-            let known: Vec<&str> = self.rules.catalog.ids().map(CategoryId::as_str).collect();
-            return Err(ApiError::invalid(
-                "filter.category_id",
-                format!(
-                    "unknown category {:?}: the catalogue knows {}; a category it does not know is named by the id \
-                     derived from IRCC's label (its words joined by hyphens)",
-                    id.as_str(),
-                    known.join(", ")
-                ),
-            ));
-        }
-        Ok(())
     }
 
     fn explore_crs(&self, req: &ExploreCrsRequest) -> Result<ExploreCrsResponse, ApiError> {
