@@ -816,30 +816,44 @@ pub async fn invitation_history(
         thousands(summary.not_invited.into()),
         thousands(summary.undetermined.into()),
     ))?;
+    misses(
+        out,
+        "Closest misses by points",
+        &summary.closest_by_points,
+        |m| format!("{} point(s) short", m.points_short),
+    )?;
+    misses(
+        out,
+        "Closest misses by the tie-break",
+        &summary.closest_by_tie_break,
+        |m| {
+            format!(
+                "at the minimum CRS, submitted {} after the tie-break",
+                duration(m.seconds_after_tie_break)
+            )
+        },
+    )
+}
+
+/// One list of closest misses under its title: a line per round, with `why` it was missed.
+fn misses(
+    out: &mut Out,
+    title: &str,
+    list: &[v1::ClosestMiss],
+    why: impl Fn(&v1::ClosestMiss) -> String,
+) -> anyhow::Result<()> {
+    let s = out.style;
     out.line("")?;
-    out.line(s.bold("Closest misses by points"))?;
-    if summary.closest_by_points.is_empty() {
+    out.line(s.bold(title))?;
+    if list.is_empty() {
         out.line(format!("  {}", s.dim("(none)")))?;
     }
-    for m in &summary.closest_by_points {
+    for m in list {
         out.line(format!(
-            "  round {:>4}  {}  {} point(s) short",
+            "  round {:>4}  {}  {}",
             m.draw_number,
             output::day(&m.held_at),
-            m.points_short
-        ))?;
-    }
-    out.line("")?;
-    out.line(s.bold("Closest misses by the tie-break"))?;
-    if summary.closest_by_tie_break.is_empty() {
-        out.line(format!("  {}", s.dim("(none)")))?;
-    }
-    for m in &summary.closest_by_tie_break {
-        out.line(format!(
-            "  round {:>4}  {}  at the minimum CRS, submitted {} after the tie-break",
-            m.draw_number,
-            output::day(&m.held_at),
-            duration(m.seconds_after_tie_break)
+            why(m)
         ))?;
     }
     Ok(())
