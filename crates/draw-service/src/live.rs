@@ -14,9 +14,11 @@
 //!   messages, and the transport holds at most two chunks of a stream whose client does not read (one being sent,
 //!   one waiting for the client's flow-control window);
 //! - live events are shared by every subscriber (one `Arc` each in a broadcast of
-//!   [`LiveConfig::broadcast_capacity`] events per process); a lagging subscriber holds only its position.
+//!   [`LiveConfig::broadcast_capacity`] events per process), encoded once for all of them (each subscriber's
+//!   message shares the bytes); a lagging subscriber holds only its position.
 //!
-//! So a stalled subscriber holds at most 16 decoded and 32 encoded messages, its task, channel and HTTP/2 stream:
+//! So a stalled subscriber holds at most 16 messages in its channel and 32 in tonic's chunks, its task, channel and
+//! HTTP/2 stream:
 //! measured at 19 KiB (PostgreSQL) to 27 KiB (SQLite) per stream with 2,000 replays of the shipped history that
 //! are never read (`cargo bench -p ee-tests --bench live`). All of it is freed when the stream ends, whichever side
 //! ends it.
@@ -37,6 +39,7 @@ use std::time::Duration;
 
 use ee_domain::{DrawEvent, DrawFilter, error_chain};
 use ee_proto::convert;
+use ee_proto::encoded::Encoded;
 use ee_proto::error::ApiError;
 use ee_proto::v1::SubscribeDrawsResponse;
 use ee_store::{Applied, Store, StoreError};
@@ -77,10 +80,25 @@ impl Default for LiveConfig {
     }
 }
 
-/// An event as broadcast: the domain event for filtering and its wire form, built once for every subscriber.
+/// An event as broadcast: the domain event for filtering and its message, encoded once for every subscriber.
 struct LiveEvent {
     event: DrawEvent,
-    message: SubscribeDrawsResponse,
+    message: Encoded<SubscribeDrawsResponse>,
+}
+
+/// A message on its way to one subscriber, with the id of its event (where the subscriber resumes after it).
+struct Outgoing {
+    event_id: u64,
+    message: Encoded<SubscribeDrawsResponse>,
+}
+
+impl Outgoing {
+    fn new(event: &DrawEvent) -> Self {
+        Self {
+            event_id: event.id,
+            message: message(event),
+        }
+    }
 }
 
 const READ_BATCH: usize = 500;
@@ -105,10 +123,10 @@ pub struct EventHub {
     inner: Arc<Inner>,
 }
 
-fn message(event: &DrawEvent) -> SubscribeDrawsResponse {
-    SubscribeDrawsResponse {
+fn message(event: &DrawEvent) -> Encoded<SubscribeDrawsResponse> {
+    Encoded::new(&SubscribeDrawsResponse {
         event: Some(convert::draw_event(event)),
-    }
+    })
 }
 
 impl EventHub {
@@ -344,8 +362,8 @@ enum Ending {
 /// A subscription as handed to tonic: the messages of its channel, then a status that says how to resume.
 pub struct EventStream {
     /// Boxed: the channel's storage is allocated in blocks of 32 slots whatever its capacity, and a message is
-    /// 472 bytes inline.
-    rx: mpsc::Receiver<Box<SubscribeDrawsResponse>>,
+    /// 40 bytes inline.
+    rx: mpsc::Receiver<Box<Outgoing>>,
     ending: Arc<OnceLock<Ending>>,
     /// The id of the last event handed on, or the cursor the subscription started from: where the client resumes.
     resume_after: u64,
@@ -374,7 +392,7 @@ impl EventStream {
 }
 
 impl Stream for EventStream {
-    type Item = Result<SubscribeDrawsResponse, Status>;
+    type Item = Result<Encoded<SubscribeDrawsResponse>, Status>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
@@ -392,12 +410,10 @@ impl Stream for EventStream {
             return Poll::Pending;
         }
         match this.rx.poll_recv(cx) {
-            Poll::Ready(Some(message)) => {
-                if let Some(event) = &message.event {
-                    this.resume_after = event.event_id;
-                }
+            Poll::Ready(Some(out)) => {
+                this.resume_after = out.event_id;
                 this.burst += 1;
-                Poll::Ready(Some(Ok(*message)))
+                Poll::Ready(Some(Ok(out.message)))
             }
             // The forwarder left its ending before it dropped the sender.
             Poll::Ready(None) => Poll::Ready(Some(Err(this.end()))),
@@ -416,7 +432,7 @@ enum End {
     Failed(StoreError),
 }
 
-type Out = mpsc::Sender<Box<SubscribeDrawsResponse>>;
+type Out = mpsc::Sender<Box<Outgoing>>;
 
 /// Feeds one subscriber: catches up from the table, then follows the broadcast until it falls behind it.
 struct Forwarder {
@@ -478,7 +494,7 @@ impl Forwarder {
                 if event.matches(&self.filter) {
                     // One permit per event of the page, so there is always one.
                     if let Some(permit) = permits.next() {
-                        permit.send(Box::new(message(&event)));
+                        permit.send(Box::new(Outgoing::new(&event)));
                         self.delivered(event.id);
                     }
                 }
@@ -516,7 +532,10 @@ impl Forwarder {
                             _ = self.stop.wait_for(|s| *s) => return Err(End::Shutdown),
                             permit = self.tx.reserve() => permit.map_err(|_| End::ClientGone)?,
                         };
-                        permit.send(Box::new(live.message.clone()));
+                        permit.send(Box::new(Outgoing {
+                            event_id: live.event.id,
+                            message: live.message.clone(),
+                        }));
                         self.delivered(live.event.id);
                     }
                 }
@@ -538,7 +557,7 @@ impl Forwarder {
 async fn room<'a>(
     tx: &'a Out,
     stop: &mut watch::Receiver<bool>,
-) -> Result<PermitIterator<'a, Box<SubscribeDrawsResponse>>, End> {
+) -> Result<PermitIterator<'a, Box<Outgoing>>, End> {
     let wanted = tx.capacity().max(tx.max_capacity().div_ceil(2));
     // Shutdown first: a subscriber that is reading is stopped as promptly as one that is not.
     tokio::select! {

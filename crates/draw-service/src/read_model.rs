@@ -11,19 +11,22 @@
 //!   is lost); a model that fell behind (a listener reconnecting) catches up from the log in id order;
 //! - readiness turns NOT_SERVING when the model stays behind the log from one database check to the next.
 //!
-//! Each round is kept with its wire form, built once, and the statistics over the whole history are computed once
-//! per snapshot.
+//! Each round is kept with its wire form encoded once (as field 1 of an answer: the whole of a GetDrawResponse or a
+//! GetLatestDrawResponse, and a page of ListDraws is such fields end to end), and the statistics over the whole
+//! history are computed and encoded once per snapshot; see [`ee_proto::encoded`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
+use bytes::Bytes;
 use ee_domain::rules::Rules;
 use ee_domain::{
     CategoryId, Draw, DrawEvent, DrawFilter, DrawLookup, DrawNumber, History, StatsReport,
 };
 use ee_proto::convert;
+use ee_proto::encoded::{self, Encoded};
 use ee_proto::v1;
 use ee_store::{Store, StoreError};
 use tokio::sync::watch;
@@ -35,38 +38,40 @@ pub struct Snapshot {
     /// The last event applied.
     pub event_id: u64,
     pub history: History,
-    wire: HashMap<DrawNumber, Arc<v1::Draw>>,
-    unfiltered_stats: OnceLock<v1::GetDrawStatsResponse>,
+    /// Each round's wire form as field 1 of an answer ([`encoded::field`]).
+    encoded: HashMap<DrawNumber, Bytes>,
+    unfiltered_stats: OnceLock<Encoded<v1::GetDrawStatsResponse>>,
     /// When this snapshot was made.
     pub made_at: Instant,
 }
 
 impl Snapshot {
-    fn new(event_id: u64, history: History, wire: HashMap<DrawNumber, Arc<v1::Draw>>) -> Self {
+    fn new(event_id: u64, history: History, encoded: HashMap<DrawNumber, Bytes>) -> Self {
         Self {
             event_id,
             history,
-            wire,
+            encoded,
             unfiltered_stats: OnceLock::new(),
             made_at: Instant::now(),
         }
     }
 
-    /// The wire form of a round of this snapshot.
-    pub fn wire(&self, draw: &Draw) -> v1::Draw {
-        match self.wire.get(&draw.number) {
-            Some(wire) => (**wire).clone(),
-            None => convert::draw(draw),
+    /// A round of this snapshot, encoded as field 1 of an answer: the whole of a `GetDrawResponse` or a
+    /// `GetLatestDrawResponse` (their round is field 1), or one round of a `ListDrawsResponse` page.
+    pub fn draw_field(&self, draw: &Draw) -> Bytes {
+        match self.encoded.get(&draw.number) {
+            Some(bytes) => bytes.clone(),
+            None => draw_field(draw),
         }
     }
 
     /// GetDrawStats over the rounds the filter selects; over the whole history it is computed once per snapshot.
-    pub fn stats(&self, filter: &DrawFilter, rules: &Rules) -> v1::GetDrawStatsResponse {
+    pub fn stats(&self, filter: &DrawFilter, rules: &Rules) -> Encoded<v1::GetDrawStatsResponse> {
         let compute = || {
-            convert::stats_response(
+            Encoded::new(&convert::stats_response(
                 &StatsReport::over(self.history.matching(filter).map(|d| &**d)),
                 &rules.catalog,
-            )
+            ))
         };
         if *filter == DrawFilter::default() {
             self.unfiltered_stats.get_or_init(compute).clone()
@@ -74,6 +79,11 @@ impl Snapshot {
             compute()
         }
     }
+}
+
+/// A round's wire form as field 1 of an answer.
+fn draw_field(draw: &Draw) -> Bytes {
+    encoded::field(1, &convert::draw(draw))
 }
 
 /// The size and position of the model, as metrics.
@@ -99,11 +109,8 @@ impl ReadModel {
                 Ok((latest, s.all(&DrawFilter::default())?))
             })
             .await?;
-        let wire = draws
-            .iter()
-            .map(|d| (d.number, Arc::new(convert::draw(d))))
-            .collect();
-        let snapshot = Snapshot::new(event_id, History::new(draws), wire);
+        let encoded = draws.iter().map(|d| (d.number, draw_field(d))).collect();
+        let snapshot = Snapshot::new(event_id, History::new(draws), encoded);
         record(&snapshot);
         Ok(Self {
             current: Arc::new(ArcSwap::from_pointee(snapshot)),
@@ -128,14 +135,14 @@ impl ReadModel {
         let Some(last) = new.last().map(|e| e.id) else {
             return;
         };
-        let mut wire = current.wire.clone();
+        let mut encoded = current.encoded.clone();
         for e in &new {
-            wire.insert(e.draw.number, Arc::new(convert::draw(&e.draw)));
+            encoded.insert(e.draw.number, draw_field(&e.draw));
         }
         let history = current
             .history
             .with_changes(new.iter().map(|e| e.draw.clone()));
-        let snapshot = Arc::new(Snapshot::new(last, history, wire));
+        let snapshot = Arc::new(Snapshot::new(last, history, encoded));
         record(&snapshot);
         self.current.store(snapshot);
         self.applied.send_replace(last);

@@ -7,6 +7,7 @@ use ee_domain::history::check_filter_category;
 use ee_domain::rules::Rules;
 use ee_domain::{DrawFilter, DrawNumber, SortKey};
 use ee_proto::convert;
+use ee_proto::encoded::{self, Encoded};
 use ee_proto::error::ApiError;
 use ee_proto::v1::draw_service_server::{DrawService, DrawServiceServer};
 use ee_proto::v1::{
@@ -68,19 +69,19 @@ impl DrawServiceImpl {
         Ok(filter)
     }
 
-    fn get_draw(&self, req: GetDrawRequest) -> Result<GetDrawResponse, ApiError> {
+    /// The round is the answer's field 1, encoded once per snapshot.
+    fn get_draw(&self, req: GetDrawRequest) -> Result<Encoded<GetDrawResponse>, ApiError> {
         let number = DrawNumber::parse(&req.number).map_err(|e| ApiError::invalid("number", e))?;
         let snapshot = self.hub.model().snapshot();
         let draw = snapshot
             .history
             .get(&number)
             .ok_or_else(|| ApiError::NotFound(format!("there is no round {number}")))?;
-        Ok(GetDrawResponse {
-            draw: Some(snapshot.wire(draw)),
-        })
+        Ok(Encoded::from_encoding(snapshot.draw_field(draw)))
     }
 
-    fn list_draws(&self, req: ListDrawsRequest) -> Result<ListDrawsResponse, ApiError> {
+    /// The page's rounds as they were encoded once per snapshot, end to end, then the page's own fields.
+    fn list_draws(&self, req: ListDrawsRequest) -> Result<Encoded<ListDrawsResponse>, ApiError> {
         let snapshot = self.hub.model().snapshot();
         let (page_size, filter) = ApiError::join(
             page_size(req.page_size),
@@ -98,29 +99,37 @@ impl DrawServiceImpl {
         } else {
             String::new()
         };
-        Ok(ListDrawsResponse {
-            draws: draws.into_iter().map(|d| snapshot.wire(d)).collect(),
+        let fields: Vec<_> = draws.iter().map(|d| snapshot.draw_field(d)).collect();
+        let mut page = encoded::Builder::with_capacity(
+            fields.iter().map(|f| f.len()).sum::<usize>() + next_page_token.len() + 16,
+        );
+        for field in &fields {
+            page.put_encoded(field);
+        }
+        Ok(page.finish(&ListDrawsResponse {
+            draws: Vec::new(),
             next_page_token,
             total_size: i32::try_from(total).unwrap_or(i32::MAX),
-        })
+        }))
     }
 
     fn get_latest_draw(
         &self,
         req: GetLatestDrawRequest,
-    ) -> Result<GetLatestDrawResponse, ApiError> {
+    ) -> Result<Encoded<GetLatestDrawResponse>, ApiError> {
         let snapshot = self.hub.model().snapshot();
         let filter = self.filter(req.filter.as_ref(), &snapshot)?;
         let draw = snapshot
             .history
             .latest(&filter)
             .ok_or_else(|| ApiError::NotFound("no round matches the filter".into()))?;
-        Ok(GetLatestDrawResponse {
-            draw: Some(snapshot.wire(draw)),
-        })
+        Ok(Encoded::from_encoding(snapshot.draw_field(draw)))
     }
 
-    fn get_draw_stats(&self, req: GetDrawStatsRequest) -> Result<GetDrawStatsResponse, ApiError> {
+    fn get_draw_stats(
+        &self,
+        req: GetDrawStatsRequest,
+    ) -> Result<Encoded<GetDrawStatsResponse>, ApiError> {
         let snapshot = self.hub.model().snapshot();
         let filter = self.filter(req.filter.as_ref(), &snapshot)?;
         Ok(snapshot.stats(&filter, self.rules()))
@@ -174,14 +183,15 @@ fn page_size(requested: i32) -> Result<usize, ApiError> {
     }
 }
 
-type DrawEventStream = Pin<Box<dyn Stream<Item = Result<SubscribeDrawsResponse, Status>> + Send>>;
+type DrawEventStream =
+    Pin<Box<dyn Stream<Item = Result<Encoded<SubscribeDrawsResponse>, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl DrawService for DrawServiceImpl {
     async fn get_draw(
         &self,
         req: Request<GetDrawRequest>,
-    ) -> Result<Response<GetDrawResponse>, Status> {
+    ) -> Result<Response<Encoded<GetDrawResponse>>, Status> {
         Ok(Response::new(DrawServiceImpl::get_draw(
             self,
             req.into_inner(),
@@ -191,7 +201,7 @@ impl DrawService for DrawServiceImpl {
     async fn list_draws(
         &self,
         req: Request<ListDrawsRequest>,
-    ) -> Result<Response<ListDrawsResponse>, Status> {
+    ) -> Result<Response<Encoded<ListDrawsResponse>>, Status> {
         Ok(Response::new(DrawServiceImpl::list_draws(
             self,
             req.into_inner(),
@@ -201,7 +211,7 @@ impl DrawService for DrawServiceImpl {
     async fn get_latest_draw(
         &self,
         req: Request<GetLatestDrawRequest>,
-    ) -> Result<Response<GetLatestDrawResponse>, Status> {
+    ) -> Result<Response<Encoded<GetLatestDrawResponse>>, Status> {
         Ok(Response::new(DrawServiceImpl::get_latest_draw(
             self,
             req.into_inner(),
@@ -211,7 +221,7 @@ impl DrawService for DrawServiceImpl {
     async fn get_draw_stats(
         &self,
         req: Request<GetDrawStatsRequest>,
-    ) -> Result<Response<GetDrawStatsResponse>, Status> {
+    ) -> Result<Response<Encoded<GetDrawStatsResponse>>, Status> {
         Ok(Response::new(DrawServiceImpl::get_draw_stats(
             self,
             req.into_inner(),

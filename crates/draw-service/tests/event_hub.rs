@@ -6,7 +6,9 @@ use std::sync::Arc;
 use ee_domain::rules::Rules;
 use ee_draw_service::{DrawRecorder, EventHub, LiveConfig};
 use ee_ircc_feed::RoundNames;
+use ee_proto::v1::SubscribeDrawsResponse;
 use ee_test_support::{Backend, TestDb};
+use tokio_stream::{Stream, StreamExt};
 
 /// A hub over a new database, with the write path that wakes it.
 async fn hub(backend: Backend, config: LiveConfig) -> (TestDb, EventHub, DrawRecorder, Arc<Rules>) {
@@ -18,6 +20,17 @@ async fn hub(backend: Backend, config: LiveConfig) -> (TestDb, EventHub, DrawRec
     let (hub, _tasks) = EventHub::start(store.clone(), config).await.expect("hub");
     let recorder = DrawRecorder::new(store, rules.clone(), names).with_hub(hub.clone());
     (db, hub, recorder, rules)
+}
+
+/// Subscribes to every round, after `after` (or live only), and decodes each message as a client would.
+async fn subscribe(
+    hub: &EventHub,
+    after: Option<u64>,
+) -> impl Stream<Item = Result<SubscribeDrawsResponse, tonic::Status>> + Unpin {
+    hub.subscribe(None, ee_domain::DrawFilter::default(), after)
+        .await
+        .expect("subscribe")
+        .map(|item| item.map(|message| message.to_message().expect("a message that decodes")))
 }
 
 /// Records the general rounds numbered `numbers`.
@@ -48,7 +61,7 @@ mod catch_up {
     use ee_test_support::{Backend, on_both_backends};
     use tokio_stream::StreamExt;
 
-    use super::{hub, record};
+    use super::{hub, record, subscribe};
 
     /// A subscriber far behind a small broadcast buffer is caught up from the event log: every event, in order,
     /// once.
@@ -59,10 +72,7 @@ mod catch_up {
             ..LiveConfig::default()
         };
         let (_db, hub, recorder, rules) = hub(backend, config).await;
-        let mut stream = hub
-            .subscribe(None, ee_domain::DrawFilter::default(), None)
-            .await
-            .expect("subscribe");
+        let mut stream = subscribe(&hub, None).await;
         // 300 events, 20 times the broadcast's capacity, while the subscriber reads nothing.
         record(&recorder, &rules, 1000..1300).await;
         let mut ids = Vec::new();
@@ -95,7 +105,7 @@ mod endings {
     use ee_test_support::{Backend, on_both_backends};
     use tokio_stream::StreamExt;
 
-    use super::{hub, record};
+    use super::{hub, record, subscribe};
 
     /// A subscriber whose channel is full when the hub shuts down still ends with UNAVAILABLE, naming the last
     /// event it was sent: the ending does not wait for room in the channel, and what is buffered is dropped.
@@ -108,10 +118,7 @@ mod endings {
         };
         let (_db, hub, recorder, rules) = hub(backend, config).await;
         record(&recorder, &rules, 1000..1040).await;
-        let mut stream = hub
-            .subscribe(None, ee_domain::DrawFilter::default(), Some(0))
-            .await
-            .expect("subscribe");
+        let mut stream = subscribe(&hub, Some(0)).await;
         let first = next_event(&mut stream).await;
         // The forwarder refills the channel at once; nobody reads it.
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -2,6 +2,7 @@
 
 pub mod candidate;
 pub mod convert;
+pub mod encoded;
 pub mod error;
 
 /// The generated code of package `expressentry.v1`.
