@@ -7,6 +7,8 @@ use std::path::PathBuf;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
     println!("cargo::rerun-if-env-changed=EE_TEST_POSTGRES_URL");
+    // Named, since a build script that names anything is rerun only for what it names.
+    println!("cargo::rerun-if-changed=proto");
     if std::env::var("EE_TEST_POSTGRES_URL").is_ok_and(|u| !u.trim().is_empty()) {
         println!("cargo::rustc-cfg=postgres_tests");
     }

@@ -61,6 +61,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     .iter()
     .map(|f| root.join(format!("expressentry/v1/{f}.proto")))
     .collect();
+    // Named, or cargo would rerun this only for changes inside this crate's directory, and proto/ is outside it.
+    for proto in &protos {
+        println!("cargo::rerun-if-changed={}", proto.display());
+    }
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-env-changed=PROTOC");
     let protoc = match std::env::var_os("PROTOC") {
         Some(p) => PathBuf::from(p),
         None => protoc_bin_vendored::protoc_bin_path()?,

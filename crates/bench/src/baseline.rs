@@ -1,10 +1,14 @@
-//! The baseline: a bare tonic server (same tonic, same runtime defaults as ee-server) whose one RPC takes a small
-//! request and answers a payload of the size asked for. It does nothing else, so it is what gRPC over loopback
-//! costs for an answer of that size; the subject's figures are read against it.
+//! The baseline: a bare tonic server (same tonic, same runtime defaults as ee-server) whose `Echo` takes a small
+//! request and answers bytes kept beforehand with `Keep`. It does nothing else, so it is what gRPC over loopback
+//! costs for that answer; the subject's figures are read against it. The bench keeps the subject's own answers
+//! there and decodes the payload as the subject's message, so the client's work is the same in both runs.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::RwLock;
 
 use anyhow::Context;
+use bytes::Bytes;
 use tonic::{Request, Response, Status};
 
 pub mod pb {
@@ -12,41 +16,34 @@ pub mod pb {
 }
 
 use pb::baseline_service_server::{BaselineService, BaselineServiceServer};
-use pb::{EchoRequest, EchoResponse};
+use pb::{EchoRequest, EchoResponse, KeepRequest, KeepResponse};
 
-/// The largest payload the baseline answers (the largest subject answer is a few tens of KiB).
-const MAX_SIZE: u32 = 4 * 1024 * 1024;
-
-struct Baseline;
+/// The payloads kept, by number.
+#[derive(Default)]
+struct Baseline {
+    kept: RwLock<HashMap<u32, Bytes>>,
+}
 
 #[tonic::async_trait]
 impl BaselineService for Baseline {
     async fn echo(&self, request: Request<EchoRequest>) -> Result<Response<EchoResponse>, Status> {
-        let size = request.into_inner().size;
-        if size > MAX_SIZE {
-            return Err(Status::invalid_argument(format!(
-                "size {size} is over {MAX_SIZE}"
-            )));
-        }
-        // Built for each answer, as the subject builds each of its answers.
-        let payload = vec![b'x'; size as usize];
-        Ok(Response::new(EchoResponse {
-            payload: payload.into(),
-        }))
+        let answer = request.into_inner().answer;
+        let kept = self.kept.read().unwrap_or_else(|p| p.into_inner());
+        let payload = kept
+            .get(&answer)
+            .cloned()
+            .ok_or_else(|| Status::not_found(format!("no payload is kept under {answer}")))?;
+        Ok(Response::new(EchoResponse { payload }))
     }
-}
 
-/// The payload size whose answer encodes to `encoded` bytes (field tag and length included).
-pub fn payload_for(encoded: usize) -> u32 {
-    let mut size = encoded;
-    while size > 0
-        && prost::Message::encoded_len(&EchoResponse {
-            payload: vec![0; size].into(),
-        }) > encoded
-    {
-        size -= 1;
+    async fn keep(&self, request: Request<KeepRequest>) -> Result<Response<KeepResponse>, Status> {
+        let KeepRequest { answer, payload } = request.into_inner();
+        self.kept
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(answer, payload);
+        Ok(Response::new(KeepResponse {}))
     }
-    u32::try_from(size).unwrap_or(MAX_SIZE)
 }
 
 /// `ee-bench baseline-server --listen ADDR`: serves until killed.
@@ -62,25 +59,13 @@ pub fn serve(listen: SocketAddr) -> anyhow::Result<()> {
             .await;
         tonic::transport::Server::builder()
             .add_service(health)
-            .add_service(BaselineServiceServer::new(Baseline))
+            .add_service(
+                BaselineServiceServer::new(Baseline::default())
+                    .max_decoding_message_size(crate::workload::MAX_MESSAGE)
+                    .max_encoding_message_size(crate::workload::MAX_MESSAGE),
+            )
             .serve(listen)
             .await
             .with_context(|| format!("the baseline server on {listen} failed"))
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_payload_matches_the_answer_size() {
-        for encoded in [3, 100, 127, 128, 130, 5_000, 40_000] {
-            let size = payload_for(encoded);
-            let len = prost::Message::encoded_len(&EchoResponse {
-                payload: vec![0; size as usize].into(),
-            });
-            assert!(len <= encoded && len + 2 >= encoded, "{encoded}: {len}");
-        }
-    }
 }

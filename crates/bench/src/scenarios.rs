@@ -164,27 +164,39 @@ impl Bench {
             channels.push(server.channel().await?);
             baseline_channels.push(baseline.channel().await?);
         }
-        let inputs = Arc::new(Inputs {
-            numbers: workload::feed_numbers()?,
-            profile: workload::candidate(),
-        });
-        // The size of each answer, over the rounds for those that depend on the round.
+        let inputs = Arc::new(Inputs::new(
+            &workload::feed_numbers()?,
+            &workload::candidate(),
+        ));
+        // The size of each answer, over the rounds for those that depend on the round; the baseline keeps the
+        // subject's answer (the one closest to the mean size) and answers it to every call.
         let rpcs = self.rpcs();
         let all = Clients::new(&channels);
+        let keeper = BaselineServiceClient::new(baseline_channels[0].clone())
+            .max_encoding_message_size(workload::MAX_MESSAGE);
         let mut sizes = Vec::new();
-        for &rpc in &rpcs {
-            let mut total = 0;
+        for (r, &rpc) in rpcs.iter().enumerate() {
             let calls = if matches!(rpc, Rpc::GetDraw | Rpc::CheckInvitation) {
-                inputs.numbers.len()
+                inputs.rounds()
             } else {
                 1
             };
+            let mut answers = Vec::with_capacity(calls);
             for n in 0..calls {
-                total += workload::call(rpc, &all, &inputs, 0, n as u64)
+                let answer = workload::call(rpc, &all, &inputs, 0, n as u64)
                     .await
                     .with_context(|| format!("{} on {backend}", rpc.label()))?;
+                answers.push(answer.encode_to_vec());
             }
-            sizes.push(total / calls);
+            let mean = answers.iter().map(Vec::len).sum::<usize>() / calls;
+            let typical = answers
+                .into_iter()
+                .min_by_key(|a| a.len().abs_diff(mean))
+                .unwrap_or_default();
+            workload::keep_in_baseline(&keeper, r as u32, typical)
+                .await
+                .context("the baseline does not keep an answer")?;
+            sizes.push(mean);
         }
         let mut samples: Vec<Vec<(Sample, Sample)>> =
             vec![Vec::new(); self.args.concurrency.len() * rpcs.len()];
@@ -205,7 +217,6 @@ impl Bench {
                         rpc.label(),
                         repeat + 1
                     ));
-                    let payload = crate::baseline::payload_for(sizes[r]);
                     let duration = self.args.duration;
                     let subject = || {
                         let (clients, inputs) = (clients.clone(), inputs.clone());
@@ -218,7 +229,7 @@ impl Bench {
                         let clients = baseline_clients.clone();
                         load::run(concurrency as usize, duration, move |w, _| {
                             let clients = clients.clone();
-                            async move { workload::call_baseline(&clients, w, payload).await }
+                            async move { workload::call_baseline(&clients, w, rpc, r as u32).await }
                         })
                     };
                     // Alternate which goes first, so that a drift of the machine's load falls on both.
@@ -528,10 +539,7 @@ impl Bench {
             if factor == 1 {
                 rss_1x = rss;
             }
-            let inputs = Arc::new(Inputs {
-                numbers: numbers.clone(),
-                profile: workload::candidate(),
-            });
+            let inputs = Arc::new(Inputs::new(&numbers, &workload::candidate()));
             let mut reads = Vec::new();
             for &rpc in &measured {
                 let mut samples = Vec::new();

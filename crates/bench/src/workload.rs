@@ -2,20 +2,21 @@
 //! that grow the history.
 
 use anyhow::Context;
-use ee_proto::v1::draw_service_client::DrawServiceClient;
-use ee_proto::v1::eligibility_service_client::EligibilityServiceClient;
+use ee_proto::encoded::Encoded;
 use ee_proto::v1::{
-    CalculateCrsRequest, CanadianEducation, CandidateProfile, CheckEligibilityRequest,
-    CheckInvitationRequest, Date, Draw, EducationLevel, GetDrawRequest, GetDrawStatsRequest,
-    GetLatestDrawRequest, LanguageResult, LanguageScores, LanguageTest, ListDrawsRequest,
+    CalculateCrsRequest, CalculateCrsResponse, CanadianEducation, CandidateProfile,
+    CheckEligibilityRequest, CheckEligibilityResponse, CheckInvitationRequest,
+    CheckInvitationResponse, Date, Draw, EducationLevel, GetDrawRequest, GetDrawResponse,
+    GetDrawStatsRequest, GetDrawStatsResponse, GetLatestDrawRequest, GetLatestDrawResponse,
+    LanguageResult, LanguageScores, LanguageTest, ListDrawsRequest, ListDrawsResponse,
     MaritalStatus, RoundKind, RoundType, Spouse, WorkExperience,
 };
 use prost::Message;
 use tonic::transport::Channel;
 use tonic::{Request, Status};
 
-use crate::baseline::pb::EchoRequest;
 use crate::baseline::pb::baseline_service_client::BaselineServiceClient;
+use crate::baseline::pb::{EchoRequest, KeepRequest};
 use crate::process::OPERATOR_TOKEN;
 
 /// IRCC's feed as the server ships it (crates/ircc-feed/snapshots): 435 rounds.
@@ -67,6 +68,20 @@ impl Rpc {
         }
     }
 
+    /// Decodes `payload` as this RPC's answer, as its client does: what the client of the baseline does with the
+    /// subject's answer that the baseline sends back.
+    pub fn decode(self, payload: bytes::Bytes) -> Result<(), prost::DecodeError> {
+        match self {
+            Rpc::GetDraw => GetDrawResponse::decode(payload).map(drop),
+            Rpc::GetLatestDraw => GetLatestDrawResponse::decode(payload).map(drop),
+            Rpc::ListDraws => ListDrawsResponse::decode(payload).map(drop),
+            Rpc::GetDrawStats => GetDrawStatsResponse::decode(payload).map(drop),
+            Rpc::CheckInvitation => CheckInvitationResponse::decode(payload).map(drop),
+            Rpc::CalculateCrs => CalculateCrsResponse::decode(payload).map(drop),
+            Rpc::CheckEligibility => CheckEligibilityResponse::decode(payload).map(drop),
+        }
+    }
+
     /// The target for subject/baseline at 64 concurrent requests.
     pub fn target_ratio(self) -> f64 {
         match self {
@@ -77,131 +92,250 @@ impl Rpc {
     }
 }
 
-/// Clients over several connections, each shared by the requests sent on it.
+/// Connections to the subject, each shared by the requests sent on it.
 #[derive(Clone)]
 pub struct Clients {
-    draws: Vec<DrawServiceClient<Channel>>,
-    eligibility: Vec<EligibilityServiceClient<Channel>>,
+    channels: Vec<Channel>,
 }
 
 impl Clients {
     pub fn new(channels: &[Channel]) -> Self {
         Self {
-            draws: channels
-                .iter()
-                .map(|c| DrawServiceClient::new(c.clone()).max_decoding_message_size(MAX_MESSAGE))
-                .collect(),
-            eligibility: channels
-                .iter()
-                .map(|c| {
-                    EligibilityServiceClient::new(c.clone()).max_decoding_message_size(MAX_MESSAGE)
-                })
-                .collect(),
+            channels: channels.to_vec(),
         }
     }
 
-    pub fn draws(&self, worker: usize) -> DrawServiceClient<Channel> {
-        self.draws[worker % self.draws.len()].clone()
-    }
-
-    fn eligibility(&self, worker: usize) -> EligibilityServiceClient<Channel> {
-        self.eligibility[worker % self.eligibility.len()].clone()
+    /// Sends `request`, encoded beforehand, to `path` on the connection of `worker`, and decodes the answer as a
+    /// `T`: what the generated client does, less building and encoding the request for every call (as h2load sends
+    /// the same bytes each time), so that the load generator's own work is the same as for the baseline.
+    async fn unary<R, T>(
+        &self,
+        worker: usize,
+        path: &'static str,
+        request: &Encoded<R>,
+    ) -> Result<T, Status>
+    where
+        R: Message + Default + Send + 'static,
+        T: Message + Default + Send + 'static,
+    {
+        let mut grpc =
+            tonic::client::Grpc::new(self.channels[worker % self.channels.len()].clone())
+                .max_decoding_message_size(MAX_MESSAGE);
+        grpc.ready()
+            .await
+            .map_err(|e| Status::unavailable(format!("the connection is not ready: {e}")))?;
+        let codec = tonic_prost::ProstCodec::<Encoded<R>, T>::default();
+        grpc.unary(
+            Request::new(request.clone()),
+            http::uri::PathAndQuery::from_static(path),
+            codec,
+        )
+        .await
+        .map(tonic::Response::into_inner)
     }
 }
 
-/// The inputs of the calls.
+/// The requests of the calls, each encoded once.
 pub struct Inputs {
-    /// The round numbers GetDraw and CheckInvitation cycle over.
-    pub numbers: Vec<String>,
-    pub profile: CandidateProfile,
+    /// GetDraw of each round number, in turn.
+    get_draw: Vec<Encoded<GetDrawRequest>>,
+    /// CheckInvitation of the candidate in each round, in turn.
+    check_invitation: Vec<Encoded<CheckInvitationRequest>>,
+    list_draws: Encoded<ListDrawsRequest>,
+    get_latest_draw: Encoded<GetLatestDrawRequest>,
+    get_draw_stats: Encoded<GetDrawStatsRequest>,
+    calculate_crs: Encoded<CalculateCrsRequest>,
+    check_eligibility: Encoded<CheckEligibilityRequest>,
 }
 
-/// Sends the `n`th request of `rpc` on the connection of `worker`; answers the size of the encoded answer.
+impl Inputs {
+    /// GetDraw and CheckInvitation cycle over `numbers`; the eligibility calls send `profile`.
+    pub fn new(numbers: &[String], profile: &CandidateProfile) -> Self {
+        Self {
+            get_draw: numbers
+                .iter()
+                .map(|n| Encoded::new(&GetDrawRequest { number: n.clone() }))
+                .collect(),
+            check_invitation: numbers
+                .iter()
+                .map(|n| {
+                    Encoded::new(&CheckInvitationRequest {
+                        profile: Some(profile.clone()),
+                        draw_number: n.clone(),
+                    })
+                })
+                .collect(),
+            list_draws: Encoded::new(&ListDrawsRequest {
+                page_size: 50,
+                ..Default::default()
+            }),
+            get_latest_draw: Encoded::new(&GetLatestDrawRequest { filter: None }),
+            get_draw_stats: Encoded::new(&GetDrawStatsRequest { filter: None }),
+            calculate_crs: Encoded::new(&CalculateCrsRequest {
+                profile: Some(profile.clone()),
+                as_of: Some(date(2026, 6, 1)),
+            }),
+            check_eligibility: Encoded::new(&CheckEligibilityRequest {
+                profile: Some(profile.clone()),
+                as_of: Some(date(2026, 6, 1)),
+            }),
+        }
+    }
+
+    /// How many rounds GetDraw and CheckInvitation cycle over.
+    pub fn rounds(&self) -> usize {
+        self.get_draw.len()
+    }
+}
+
+/// An answer of the subject, as its client decoded it.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "an answer lives for one call; boxing would add an allocation a call to the load generator"
+)]
+pub enum Answer {
+    Draw(GetDrawResponse),
+    Latest(GetLatestDrawResponse),
+    Page(ListDrawsResponse),
+    Stats(GetDrawStatsResponse),
+    Invitation(CheckInvitationResponse),
+    Crs(CalculateCrsResponse),
+    Eligibility(CheckEligibilityResponse),
+}
+
+impl Answer {
+    /// The answer encoded again: the bytes the server sent (prost encodes fields in number order, as the server).
+    pub fn encode_to_vec(&self) -> Vec<u8> {
+        match self {
+            Answer::Draw(m) => m.encode_to_vec(),
+            Answer::Latest(m) => m.encode_to_vec(),
+            Answer::Page(m) => m.encode_to_vec(),
+            Answer::Stats(m) => m.encode_to_vec(),
+            Answer::Invitation(m) => m.encode_to_vec(),
+            Answer::Crs(m) => m.encode_to_vec(),
+            Answer::Eligibility(m) => m.encode_to_vec(),
+        }
+    }
+}
+
+/// Sends the `n`th request of `rpc` on the connection of `worker`.
 pub async fn call(
     rpc: Rpc,
     clients: &Clients,
     inputs: &Inputs,
     worker: usize,
     n: u64,
-) -> Result<usize, Status> {
-    let number = || inputs.numbers[(n % inputs.numbers.len() as u64) as usize].clone();
+) -> Result<Answer, Status> {
+    let round = (n % inputs.rounds() as u64) as usize;
     Ok(match rpc {
-        Rpc::GetDraw => clients
-            .draws(worker)
-            .get_draw(GetDrawRequest { number: number() })
-            .await?
-            .into_inner()
-            .encoded_len(),
-        Rpc::GetLatestDraw => clients
-            .draws(worker)
-            .get_latest_draw(GetLatestDrawRequest { filter: None })
-            .await?
-            .into_inner()
-            .encoded_len(),
+        Rpc::GetDraw => Answer::Draw(
+            clients
+                .unary(
+                    worker,
+                    "/expressentry.v1.DrawService/GetDraw",
+                    &inputs.get_draw[round],
+                )
+                .await?,
+        ),
+        Rpc::GetLatestDraw => Answer::Latest(
+            clients
+                .unary(
+                    worker,
+                    "/expressentry.v1.DrawService/GetLatestDraw",
+                    &inputs.get_latest_draw,
+                )
+                .await?,
+        ),
         Rpc::ListDraws => {
-            let page = clients
-                .draws(worker)
-                .list_draws(ListDrawsRequest {
-                    page_size: 50,
-                    ..Default::default()
-                })
-                .await?
-                .into_inner();
+            let page: ListDrawsResponse = clients
+                .unary(
+                    worker,
+                    "/expressentry.v1.DrawService/ListDraws",
+                    &inputs.list_draws,
+                )
+                .await?;
             if page.draws.len() != 50 {
                 return Err(Status::data_loss(format!(
                     "ListDraws answered {} rounds, not 50",
                     page.draws.len()
                 )));
             }
-            page.encoded_len()
+            Answer::Page(page)
         }
-        Rpc::GetDrawStats => clients
-            .draws(worker)
-            .get_draw_stats(GetDrawStatsRequest { filter: None })
-            .await?
-            .into_inner()
-            .encoded_len(),
-        Rpc::CheckInvitation => clients
-            .eligibility(worker)
-            .check_invitation(CheckInvitationRequest {
-                profile: Some(inputs.profile.clone()),
-                draw_number: number(),
-            })
-            .await?
-            .into_inner()
-            .encoded_len(),
-        Rpc::CalculateCrs => clients
-            .eligibility(worker)
-            .calculate_crs(CalculateCrsRequest {
-                profile: Some(inputs.profile.clone()),
-                as_of: Some(date(2026, 6, 1)),
-            })
-            .await?
-            .into_inner()
-            .encoded_len(),
-        Rpc::CheckEligibility => clients
-            .eligibility(worker)
-            .check_eligibility(CheckEligibilityRequest {
-                profile: Some(inputs.profile.clone()),
-                as_of: Some(date(2026, 6, 1)),
-            })
-            .await?
-            .into_inner()
-            .encoded_len(),
+        Rpc::GetDrawStats => Answer::Stats(
+            clients
+                .unary(
+                    worker,
+                    "/expressentry.v1.DrawService/GetDrawStats",
+                    &inputs.get_draw_stats,
+                )
+                .await?,
+        ),
+        Rpc::CheckInvitation => Answer::Invitation(
+            clients
+                .unary(
+                    worker,
+                    "/expressentry.v1.EligibilityService/CheckInvitation",
+                    &inputs.check_invitation[round],
+                )
+                .await?,
+        ),
+        Rpc::CalculateCrs => Answer::Crs(
+            clients
+                .unary(
+                    worker,
+                    "/expressentry.v1.EligibilityService/CalculateCrs",
+                    &inputs.calculate_crs,
+                )
+                .await?,
+        ),
+        Rpc::CheckEligibility => Answer::Eligibility(
+            clients
+                .unary(
+                    worker,
+                    "/expressentry.v1.EligibilityService/CheckEligibility",
+                    &inputs.check_eligibility,
+                )
+                .await?,
+        ),
     })
 }
 
-/// The baseline's call: a small request answered by `size` bytes of payload.
+/// Keeps `payload` in the baseline under `answer`, for [`call_baseline`] to ask for.
+pub async fn keep_in_baseline(
+    client: &BaselineServiceClient<Channel>,
+    answer: u32,
+    payload: Vec<u8>,
+) -> Result<(), Status> {
+    client
+        .clone()
+        .keep(KeepRequest {
+            answer,
+            payload: payload.into(),
+        })
+        .await
+        .map(drop)
+}
+
+/// The baseline's call: a small request answered by the payload kept under `answer`, which the client decodes as
+/// `rpc`'s answer.
 pub async fn call_baseline(
     clients: &[BaselineServiceClient<Channel>],
     worker: usize,
-    size: u32,
+    rpc: Rpc,
+    answer: u32,
 ) -> Result<(), Status> {
-    clients[worker % clients.len()]
+    let payload = clients[worker % clients.len()]
         .clone()
-        .echo(EchoRequest { size })
-        .await
-        .map(drop)
+        .echo(EchoRequest { answer })
+        .await?
+        .into_inner()
+        .payload;
+    rpc.decode(payload).map_err(|e| {
+        Status::data_loss(format!(
+            "the baseline's payload is not {rpc:?}'s answer: {e}"
+        ))
+    })
 }
 
 /// `message` with the operator's token, for RecordDraw and ImportFeed.
