@@ -36,10 +36,12 @@ impl Stopper {
                 .set_service_status(name, ServingStatus::NotServing)
                 .await;
         }
-        // Streams end with UNAVAILABLE so that subscribers resume elsewhere; the pump, listener and watcher stop;
-        // health watches end, after the NOT_SERVING above.
-        self.hub.shutdown();
+        // Stopping first: the task supervisor reads it when a background task ends, and the hub's shutdown ends the
+        // PostgreSQL listener at once, which on another worker thread was taken for a task that died (an ERROR
+        // in the log of a clean shutdown). Then streams end with UNAVAILABLE so that subscribers resume
+        // elsewhere; the pump, listener and watcher stop; health watches end, after the NOT_SERVING above.
         self.stop.send_replace(true);
+        self.hub.shutdown();
     }
 }
 
