@@ -3,7 +3,7 @@
 
 use ee_test_support::{Backend, OPERATOR_TOKEN, TestApp, on_both_backends};
 
-use crate::support::{ee, run, run_with};
+use crate::support::{ee, refused_profile, run, run_with};
 
 /// A server that cannot be reached, in each form --server takes.
 #[tokio::test]
@@ -104,12 +104,7 @@ async fn each_error_exits_with_its_message(backend: Backend) {
     out.fails(2, "line 3");
     assert!(out.stderr.contains("education"), "{}", out.stderr);
     // A file the server refuses: the field it names.
-    let refused = dir.path().join("refused.yaml");
-    std::fs::write(
-        &refused,
-        "education: EDUCATION_LEVEL_MASTERS\ndateOfBirth: {year: 1990, month: 13, day: 1}\n",
-    )
-    .expect("write");
+    let refused = refused_profile(dir.path());
     let out = run(&app, &["eligibility", refused.to_str().expect("path")]).await;
     out.fails(2, "the server refused the profile: line 2: dateOfBirth: ");
     run(&app, &["crs", "/no/such/file.json"])

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use ee_proto::v1::{ExploreCrsRequest, ExploreCrsResponse};
 use ee_test_support::{Backend, TestApp, on_both_backends};
 
-use crate::support::{example_profiles, run};
+use crate::support::{example_profiles, refused_profile, run};
 
 const AS_OF: &str = "2026-08-01";
 
@@ -97,12 +97,7 @@ async fn exploring_each_example_profile(backend: Backend) {
         .await
         .fails(2, "cannot read /no/such/profile.json");
     let dir = tempfile::tempdir().expect("tempdir");
-    let refused = dir.path().join("refused.yaml");
-    std::fs::write(
-        &refused,
-        "education: EDUCATION_LEVEL_MASTERS\ndateOfBirth: {year: 1990, month: 13, day: 1}\n",
-    )
-    .expect("write");
+    let refused = refused_profile(dir.path());
     run(&app, &["crs", "explore", refused.to_str().expect("path")])
         .await
         .fails(2, "the server refused the profile: line 2: dateOfBirth: ");

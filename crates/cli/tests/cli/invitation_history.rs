@@ -10,7 +10,7 @@ use ee_proto::v1::{
 };
 use ee_test_support::{Backend, TestApp, on_both_backends};
 
-use crate::support::run;
+use crate::support::{refused_profile, run};
 
 const PROFILE: &str = "nurse-in-canada.yaml";
 const SINCE: &str = "2025-10-01";
@@ -277,12 +277,7 @@ async fn bad_input_to_invitation_history(backend: Backend) {
         .await
         .fails(2, "cannot read /no/such/profile.yaml");
     let dir = tempfile::tempdir().expect("tempdir");
-    let refused = dir.path().join("refused.yaml");
-    std::fs::write(
-        &refused,
-        "education: EDUCATION_LEVEL_MASTERS\ndateOfBirth: {year: 1990, month: 13, day: 1}\n",
-    )
-    .expect("write");
+    let refused = refused_profile(dir.path());
     let r = refused.to_str().expect("path");
     run(&app, &["invitation-history", r])
         .await

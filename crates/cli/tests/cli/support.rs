@@ -197,6 +197,17 @@ pub async fn resume_file_reaches(path: &Path, event_id: u64) {
     assert_eq!(id, event_id, "the resume file holds the last event handled");
 }
 
+/// A profile file in `dir` that parses but that the server refuses: its date of birth, on line 2, has month 13.
+pub fn refused_profile(dir: &Path) -> PathBuf {
+    let path = dir.join("refused.yaml");
+    std::fs::write(
+        &path,
+        "education: EDUCATION_LEVEL_MASTERS\ndateOfBirth: {year: 1990, month: 13, day: 1}\n",
+    )
+    .expect("write the refused profile");
+    path
+}
+
 /// The example profiles shipped with the crate.
 pub fn example_profiles() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/profiles");
