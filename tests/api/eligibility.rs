@@ -202,7 +202,7 @@ async fn find_nurse_scoring(
                         let candidate = nurse(at, age, education, level, years, sibling);
                         let p = ee_proto::candidate::profile(&candidate, today, &rules)
                             .expect("valid profile");
-                        if ee_domain::crs::score(&p, at, &rules).total == target {
+                        if ee_domain::assessments::crs::score(&p, at, &rules).total == target {
                             assert_eq!(
                                 crs(client, candidate.clone(), at).await,
                                 target,

@@ -355,7 +355,7 @@ async fn the_summary_lists_misses_by_the_tie_break_and_by_points(backend: Backen
         .into_iter()
         .find(|c| {
             let p = ee_proto::candidate::profile(c, today, &rules).expect("profile");
-            ee_domain::crs::score(&p, held, &rules).total == draw.minimum_crs
+            ee_domain::assessments::crs::score(&p, held, &rules).total == draw.minimum_crs
         })
         .expect("a nurse at round 284's minimum");
     let h = history(

@@ -103,7 +103,7 @@ fn in_process(wire: &CandidateProfile) {
     let today = chrono::Utc::now().date_naive();
     let profile = ee_proto::candidate::profile(wire, today, &rules).expect("profile");
     let (median, fastest) = time(200, || {
-        std::hint::black_box(ee_domain::invitation_history::check_rounds(
+        std::hint::black_box(ee_domain::assessments::invitation_history::check_rounds(
             &profile,
             draws.clone(),
             &rules,
@@ -118,7 +118,8 @@ fn in_process(wire: &CandidateProfile) {
     );
     let (median, fastest) = time(200, || {
         let p = ee_proto::candidate::profile(wire, today, &rules).expect("profile");
-        let h = ee_domain::invitation_history::check_rounds(&p, draws.clone(), &rules, 5);
+        let h =
+            ee_domain::assessments::invitation_history::check_rounds(&p, draws.clone(), &rules, 5);
         std::hint::black_box(ee_proto::candidate::invitation_history(&h, |_| 1));
     });
     println!(
@@ -128,7 +129,9 @@ fn in_process(wire: &CandidateProfile) {
     );
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("date");
     let (median, fastest) = time(2000, || {
-        std::hint::black_box(ee_domain::explore::explore(&profile, as_of, &rules));
+        std::hint::black_box(ee_domain::assessments::explore::explore(
+            &profile, as_of, &rules,
+        ));
     });
     println!(
         "ExploreCrs, domain only: median {}, fastest {}",

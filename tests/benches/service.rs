@@ -236,7 +236,7 @@ fn eligibility_figures() {
     let rules = ee_domain::Rules::builtin().expect("rules");
     let profile = ee_proto::candidate::profile(&wire, today, &rules).expect("profile");
     per_call("CalculateCrs (domain)", 200_000, || {
-        std::hint::black_box(ee_domain::crs::score(
+        std::hint::black_box(ee_domain::assessments::crs::score(
             std::hint::black_box(&profile),
             as_of,
             &rules,
@@ -248,16 +248,16 @@ fn eligibility_figures() {
         || {
             let p = ee_proto::candidate::profile(std::hint::black_box(&wire), today, &rules)
                 .expect("profile");
-            std::hint::black_box(ee_proto::candidate::crs(&ee_domain::crs::score(
-                &p, as_of, &rules,
-            )));
+            std::hint::black_box(ee_proto::candidate::crs(
+                &ee_domain::assessments::crs::score(&p, as_of, &rules),
+            ));
         },
     );
     per_call(
         "CheckEligibility (domain: 3 programs, every category in force)",
         50_000,
         || {
-            std::hint::black_box(ee_domain::eligibility::check(
+            std::hint::black_box(ee_domain::assessments::eligibility::check(
                 std::hint::black_box(&profile),
                 as_of,
                 &rules,
@@ -271,7 +271,7 @@ fn eligibility_figures() {
             let p = ee_proto::candidate::profile(std::hint::black_box(&wire), today, &rules)
                 .expect("profile");
             std::hint::black_box(ee_proto::candidate::eligibility(
-                &ee_domain::eligibility::check(&p, as_of, &rules),
+                &ee_domain::assessments::eligibility::check(&p, as_of, &rules),
             ));
         },
     );

@@ -11,6 +11,9 @@ use anyhow::Context;
 use bytes::Bytes;
 use tonic::{Request, Response, Status};
 
+/// Room for the largest answer: GetDrawStats, a page of 50 rounds, a synthetic feed.
+pub const MAX_MESSAGE: usize = 256 * 1024 * 1024;
+
 pub mod pb {
     tonic::include_proto!("eebench.v1");
 }
@@ -61,8 +64,8 @@ pub fn serve(listen: SocketAddr) -> anyhow::Result<()> {
             .add_service(health)
             .add_service(
                 BaselineServiceServer::new(Baseline::default())
-                    .max_decoding_message_size(crate::workload::MAX_MESSAGE)
-                    .max_encoding_message_size(crate::workload::MAX_MESSAGE),
+                    .max_decoding_message_size(MAX_MESSAGE)
+                    .max_encoding_message_size(MAX_MESSAGE),
             )
             .serve(listen)
             .await

@@ -15,6 +15,7 @@ use prost::Message;
 use tonic::transport::Channel;
 use tonic::{Request, Status};
 
+pub use crate::baseline::MAX_MESSAGE;
 use crate::baseline::pb::baseline_service_client::BaselineServiceClient;
 use crate::baseline::pb::{EchoRequest, KeepRequest};
 use crate::process::OPERATOR_TOKEN;
@@ -22,9 +23,6 @@ use crate::process::OPERATOR_TOKEN;
 /// IRCC's feed as the server ships it (crates/ircc-feed/snapshots): 435 rounds.
 pub const FEED: &[u8] =
     include_bytes!("../../ircc-feed/snapshots/ee_rounds_123_en.2026-08-07.json");
-
-/// Room for the largest answer: GetDrawStats, a page of 50 rounds, a synthetic feed.
-pub const MAX_MESSAGE: usize = 256 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 pub enum Rpc {

@@ -10,7 +10,7 @@ use ee_proto::v1::eligibility_service_client::EligibilityServiceClient;
 use tonic::metadata::MetadataValue;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
-use crate::error::{Error, Exit};
+use crate::error::{Error, Exit, source_chain};
 
 /// The port ee-server listens on by default, used when `--server` names a host only.
 pub const DEFAULT_PORT: u16 = 50051;
@@ -231,20 +231,6 @@ impl ConnectArgs {
 
 fn read_pem(path: &PathBuf, flag: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::usage(format!("{flag} {}: {e}", path.display())))
-}
-
-/// An error and its causes on one line, without repeating a cause whose text its parent already carries.
-pub fn source_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(e);
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::client::ConnectArgs;
 use crate::error::from_status;
 // The filter flags are shared with `ee draws watch` and `ee invitation-history`; they live in `crate::filter`.
 pub use crate::filter::{FilterArgs, Kind, ProgramArg};
-use crate::output::{self, Format, Out, bar, thousands};
+use crate::output::{self, DRAW_CSV, Format, Out, bar, draw_csv, thousands};
 
 #[derive(Subcommand)]
 pub enum DrawsCommand {
@@ -111,48 +111,6 @@ pub async fn run(
         DrawsCommand::Stats(a) => stats(a, connect, out).await,
         DrawsCommand::Watch(a) => crate::watch::run(a, connect, out).await,
     }
-}
-
-/// The CSV columns of a round.
-pub const DRAW_CSV: &[&str] = &[
-    "number",
-    "held_at",
-    "kind",
-    "program",
-    "category_id",
-    "category_version",
-    "round_type",
-    "uncatalogued",
-    "invitations",
-    "minimum_crs",
-    "tie_break_at",
-    "eligible_programs",
-];
-
-pub fn draw_csv(d: &Draw) -> Vec<String> {
-    let t = d.round_type.clone().unwrap_or_default();
-    vec![
-        d.number.clone(),
-        output::rfc3339(&d.held_at),
-        output::kind(t.kind).to_owned(),
-        if t.program == 0 {
-            String::new()
-        } else {
-            output::program(t.program).to_owned()
-        },
-        t.category_id.clone(),
-        if t.category_version == 0 {
-            String::new()
-        } else {
-            t.category_version.to_string()
-        },
-        t.name.clone(),
-        t.uncatalogued.to_string(),
-        d.invitations.to_string(),
-        d.minimum_crs.to_string(),
-        output::rfc3339(&d.tie_break_at),
-        output::programs(&d.eligible_programs),
-    ]
 }
 
 const LIST_HEADER: &[&str] = &[

@@ -67,7 +67,7 @@ pub fn from_status(s: &Status, not_found_hint: &str) -> Error {
             format!(
                 "cannot reach the server ({}); check that ee-server runs at --server (or EE_SERVER), and the \
                  TLS flags if it uses TLS",
-                crate::client::source_chain(source)
+                source_chain(source)
             ),
         );
     }
@@ -153,4 +153,18 @@ fn field_violations(s: &Status) -> String {
 /// Newlines and runs of spaces collapsed: an error is one line.
 pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An error and its causes on one line, without repeating a cause whose text its parent already carries.
+pub fn source_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(e);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }

@@ -9,8 +9,9 @@ use ee_proto::v1::{Draw, ImportFeedRequest, RecordDrawRequest};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::client::ConnectArgs;
-use crate::draws::{DRAW_CSV, draw_csv, show};
+use crate::draws::show;
 use crate::error::{Error, Exit, from_status};
+use crate::output::{DRAW_CSV, draw_csv};
 use crate::output::{Format, Out};
 
 #[derive(Args, Debug)]

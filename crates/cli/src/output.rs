@@ -289,6 +289,48 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// The CSV columns of a round.
+pub const DRAW_CSV: &[&str] = &[
+    "number",
+    "held_at",
+    "kind",
+    "program",
+    "category_id",
+    "category_version",
+    "round_type",
+    "uncatalogued",
+    "invitations",
+    "minimum_crs",
+    "tie_break_at",
+    "eligible_programs",
+];
+
+pub fn draw_csv(d: &v1::Draw) -> Vec<String> {
+    let t = d.round_type.clone().unwrap_or_default();
+    vec![
+        d.number.clone(),
+        rfc3339(&d.held_at),
+        kind(t.kind).to_owned(),
+        if t.program == 0 {
+            String::new()
+        } else {
+            program(t.program).to_owned()
+        },
+        t.category_id.clone(),
+        if t.category_version == 0 {
+            String::new()
+        } else {
+            t.category_version.to_string()
+        },
+        t.name.clone(),
+        t.uncatalogued.to_string(),
+        d.invitations.to_string(),
+        d.minimum_crs.to_string(),
+        rfc3339(&d.tie_break_at),
+        programs(&d.eligible_programs),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

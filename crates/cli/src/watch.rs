@@ -17,9 +17,9 @@ use tokio::io::AsyncWriteExt;
 use tonic::{Code, Status};
 
 use crate::client::ConnectArgs;
-use crate::draws::{DRAW_CSV, FilterArgs, draw_csv};
 use crate::error::{Error, Exit, from_status, one_line};
-use crate::output::{self, Format, Out, thousands};
+use crate::filter::FilterArgs;
+use crate::output::{self, DRAW_CSV, Format, Out, draw_csv, thousands};
 
 #[derive(Args, Debug)]
 pub struct WatchArgs {

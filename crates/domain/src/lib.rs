@@ -1,35 +1,22 @@
 #![doc = include_str!("../README.md")]
 
-pub mod category;
-pub mod crs;
-pub mod draw;
-pub mod eligibility;
-pub mod error;
-pub mod error_code;
-pub mod event;
-pub mod experience;
-pub mod explore;
-pub mod filter;
-pub mod history;
-pub mod invitation;
-pub mod invitation_history;
-pub mod language;
-pub mod profile;
-pub mod programs;
-pub mod reason;
+pub mod assessments;
+pub mod model;
+pub mod rounds;
 pub mod rules;
-pub mod stats;
 
-pub use category::{Catalog, CategoryId, CategoryVersion, ExperienceRule, Occupation, Requirement};
-pub use draw::{
+pub use model::category_id::CategoryId;
+pub use model::error::{FieldViolation, InvalidInput};
+pub use model::error_code::{ErrorCode, ServiceError, error_chain, panic_message};
+pub use model::program::Program;
+pub use model::reason::{Reason, ReasonCode};
+pub use rounds::draw::{
     CategoryRef, CrsBucket, Draw, DrawDraft, DrawNumber, MAX_CATEGORY_VERSION, MAX_NAME_CHARS,
-    PUBLISHED_CRS_RANGES, PoolDistribution, Program, RoundKind, RoundType, Selection,
+    PUBLISHED_CRS_RANGES, PoolDistribution, RoundKind, RoundType, Selection,
 };
-pub use error::{FieldViolation, InvalidInput};
-pub use error_code::{ErrorCode, ServiceError, error_chain, panic_message};
-pub use event::{DrawChange, DrawEvent};
-pub use filter::DrawFilter;
-pub use history::{DrawLookup, History, SortKey};
-pub use reason::{Reason, ReasonCode};
+pub use rounds::event::{DrawChange, DrawEvent};
+pub use rounds::filter::DrawFilter;
+pub use rounds::history::{DrawLookup, History, SortKey};
+pub use rounds::stats::{DrawStats, RoundTypeGroup, StatsReport};
+pub use rules::categories::{Catalog, CategoryVersion, ExperienceRule, Occupation, Requirement};
 pub use rules::{RuleSources, Rules, RulesError};
-pub use stats::{DrawStats, RoundTypeGroup, StatsReport};

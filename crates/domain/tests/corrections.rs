@@ -4,13 +4,16 @@
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use ee_domain::crs::{self, CrsLineCode};
-use ee_domain::language::{self, LanguageResult, LanguageTest, Scores};
-use ee_domain::profile::{
+use ee_domain::assessments::crs;
+use ee_domain::assessments::crs::CrsLineCode;
+use ee_domain::assessments::{eligibility, programs};
+use ee_domain::model::language::{LanguageResult, LanguageTest, Scores};
+use ee_domain::model::profile::{
     CanadianCredential, EducationLevel, JobOffer, MaritalStatus, NocCode, OfferBasis, Profile,
     Relative, RelativeKind, SettlementFunds, Spouse, WorkEntry,
 };
-use ee_domain::{CategoryId, ReasonCode, Rules, eligibility, programs};
+use ee_domain::rules::language;
+use ee_domain::{CategoryId, ReasonCode, Rules};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
@@ -294,7 +297,7 @@ fn pte_core_counts_only_from_2024_01_30() {
         ..candidate(vec![job("21231", "2020-01-01", None, false)])
     };
     assert_eq!(
-        programs::check_fswp(&early, d("2024-06-01"), rules()).reasons[0].code,
+        programs::check_fswp(&early, d("2024-06-01"), &rules().programs).reasons[0].code,
         ReasonCode::FswpLanguage
     );
 }
@@ -310,7 +313,7 @@ fn welder() -> Profile {
 }
 
 fn fstp_codes(p: &Profile, on: &str) -> Vec<ReasonCode> {
-    programs::check_fstp(p, d(on), rules())
+    programs::check_fstp(p, d(on), &rules().programs)
         .reasons
         .iter()
         .map(|r| r.code)
@@ -380,7 +383,7 @@ fn settlement_funds_are_checked_against_the_table_in_force() {
             ..funds(14_000, 1)
         },
         d("2024-06-01"),
-        rules(),
+        &rules().programs,
     );
     let reason = fsw
         .reasons
@@ -399,7 +402,7 @@ fn relatives_in_canada() {
     let abroad = vec![job("21231", "2020-01-01", None, false)];
     let base = candidate(abroad);
     let adaptability = |p: &Profile| {
-        programs::check_fswp(p, d("2024-06-01"), rules())
+        programs::check_fswp(p, d("2024-06-01"), &rules().programs)
             .fsw_points
             .expect("grid")
             .adaptability
@@ -468,7 +471,7 @@ fn a_one_year_canadian_masters_earns_the_top_study_points_but_not_two_years_of_s
             .iter()
             .find(|l| l.code == CrsLineCode::CanadianStudy)
             .map_or(0, |l| l.points);
-        let adaptability = programs::check_fswp(&p, d("2024-06-01"), rules())
+        let adaptability = programs::check_fswp(&p, d("2024-06-01"), &rules().programs)
             .fsw_points
             .expect("grid")
             .adaptability;
@@ -489,7 +492,7 @@ fn an_assessment_counts_for_five_years() {
         ..candidate(vec![job("21231", "2016-01-01", None, false)])
     };
     let codes = |on: &str| -> Vec<ReasonCode> {
-        programs::check_fswp(&p, d(on), rules())
+        programs::check_fswp(&p, d(on), &rules().programs)
             .reasons
             .iter()
             .map(|r| r.code)
@@ -512,7 +515,7 @@ fn a_job_offer_qualifies_by_its_basis_hours_and_length() {
     let points = |p: &Profile| {
         (
             crs::score(p, d("2024-06-01"), rules()).additional.points,
-            programs::check_fswp(p, d("2024-06-01"), rules())
+            programs::check_fswp(p, d("2024-06-01"), &rules().programs)
                 .fsw_points
                 .expect("grid")
                 .arranged_employment,

@@ -6,12 +6,14 @@ use std::sync::OnceLock;
 
 use chrono::{Days, NaiveDate};
 use ee_domain::Rules;
-use ee_domain::crs::{self, CrsScore, CrsSection};
-use ee_domain::draw::CRS_MAX;
-use ee_domain::language::{self, LanguageResult, LanguageTest, MAX_CLB, Scores};
-use ee_domain::profile::{
+use ee_domain::assessments::crs;
+use ee_domain::assessments::crs::{CrsScore, CrsSection};
+use ee_domain::model::language::{LanguageResult, LanguageTest, MAX_CLB, Scores};
+use ee_domain::model::profile::{
     CanadianEducation, EducationLevel, JobOffer, MaritalStatus, NocCode, Profile, Spouse, WorkEntry,
 };
+use ee_domain::rounds::draw::CRS_MAX;
+use ee_domain::rules::language;
 use proptest::prelude::*;
 
 fn rules() -> &'static Rules {

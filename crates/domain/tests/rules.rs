@@ -3,12 +3,15 @@
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use ee_domain::crs::{self, CrsScore};
-use ee_domain::language::{self, LanguageResult, LanguageTest, Scores};
-use ee_domain::profile::{
+use ee_domain::assessments::crs;
+use ee_domain::assessments::crs::CrsScore;
+use ee_domain::assessments::{eligibility, programs};
+use ee_domain::model::language::{LanguageResult, LanguageTest, Scores};
+use ee_domain::model::profile::{
     CanadianEducation, EducationLevel, JobOffer, MaritalStatus, NocCode, Profile, Spouse, WorkEntry,
 };
-use ee_domain::{CategoryId, FieldViolation, ReasonCode, Rules, eligibility, programs};
+use ee_domain::rules::language;
+use ee_domain::{CategoryId, FieldViolation, ReasonCode, Rules};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().expect("date")
@@ -344,7 +347,7 @@ fn fswp_grid_and_reasons() {
         work_history: years_abroad(3),
         ..single(29)
     };
-    let fsw = programs::check_fswp(&p, d(AS_OF), rules());
+    let fsw = programs::check_fswp(&p, d(AS_OF), &rules().programs);
     assert!(fsw.eligible, "{:?}", fsw.reasons);
     let points = fsw.fsw_points.expect("grid");
     assert_eq!(
@@ -363,7 +366,7 @@ fn fswp_grid_and_reasons() {
         education_assessed: false,
         ..p
     };
-    let codes: Vec<&str> = programs::check_fswp(&weak, d(AS_OF), rules())
+    let codes: Vec<&str> = programs::check_fswp(&weak, d(AS_OF), &rules().programs)
         .reasons
         .iter()
         .map(|r| r.code.as_str())
@@ -386,7 +389,7 @@ fn cec_and_fstp() {
         work_history: vec![job("31301", "2023-01-01", None, true)],
         ..single(30)
     };
-    assert!(programs::check_cec(&nurse_in_canada, d(AS_OF), rules()).eligible);
+    assert!(programs::check_cec(&nurse_in_canada, d(AS_OF), &rules().programs).eligible);
     let student = Profile {
         work_history: vec![WorkEntry {
             full_time_student: true,
@@ -395,7 +398,7 @@ fn cec_and_fstp() {
         ..nurse_in_canada.clone()
     };
     assert_eq!(
-        programs::check_cec(&student, d(AS_OF), rules()).reasons[0].code,
+        programs::check_cec(&student, d(AS_OF), &rules().programs).reasons[0].code,
         ReasonCode::CecExperience
     );
     // TEER 1 work needs CLB 7; at CLB 5 it does not count.
@@ -404,7 +407,7 @@ fn cec_and_fstp() {
         ..nurse_in_canada.clone()
     };
     assert_eq!(
-        programs::check_cec(&clb5, d(AS_OF), rules()).reasons[0].code,
+        programs::check_cec(&clb5, d(AS_OF), &rules().programs).reasons[0].code,
         ReasonCode::CecLanguage
     );
     let welder = Profile {
@@ -413,7 +416,7 @@ fn cec_and_fstp() {
         certificate_of_qualification: true,
         ..single(30)
     };
-    assert!(programs::check_fstp(&welder, d(AS_OF), rules()).eligible);
+    assert!(programs::check_fstp(&welder, d(AS_OF), &rules().programs).eligible);
     assert!(
         rules()
             .programs
@@ -445,7 +448,7 @@ fn nurse_abroad(start: &str, end: &str, hours: f64) -> Profile {
 fn healthcare_on(p: &Profile, date: &str) -> eligibility::CategoryEligibility<'static> {
     let id = CategoryId::parse("healthcare").expect("id");
     let version = rules().catalog.in_force(&id, d(date)).expect("in force");
-    let programs = programs::check_programs(p, d(date), rules());
+    let programs = programs::check_programs(p, d(date), &rules().programs);
     eligibility::check_category(p, version, d(date), &programs, rules())
 }
 

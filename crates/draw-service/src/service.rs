@@ -3,7 +3,7 @@
 
 use std::pin::Pin;
 
-use ee_domain::history::check_filter_category;
+use ee_domain::rounds::history::check_filter_category;
 use ee_domain::rules::Rules;
 use ee_domain::{DrawFilter, DrawNumber, SortKey};
 use ee_proto::convert;

@@ -3,10 +3,9 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
-use ee_domain::{
-    CategoryId, DrawLookup, DrawNumber, Rules, crs, eligibility, explore,
-    history::check_filter_category, invitation, invitation_history,
-};
+use ee_domain::assessments::{crs, eligibility, explore, invitation, invitation_history};
+use ee_domain::rounds::history::check_filter_category;
+use ee_domain::{CategoryId, DrawLookup, DrawNumber, Rules};
 use ee_proto::candidate;
 use ee_proto::convert::{self, from_date};
 use ee_proto::error::ApiError;
@@ -58,7 +57,7 @@ fn as_of(d: Option<&Date>) -> Result<NaiveDate, ApiError> {
 fn profile(
     p: Option<&CandidateProfile>,
     rules: &Rules,
-) -> Result<ee_domain::profile::Profile, ApiError> {
+) -> Result<ee_domain::model::profile::Profile, ApiError> {
     let p = p.ok_or_else(|| ApiError::invalid("profile", "is required"))?;
     Ok(candidate::profile(p, today(), rules).map_err(|e| e.within("profile"))?)
 }
@@ -69,7 +68,7 @@ fn profile_on(
     p: Option<&CandidateProfile>,
     d: Option<&Date>,
     rules: &Rules,
-) -> Result<(ee_domain::profile::Profile, NaiveDate), ApiError> {
+) -> Result<(ee_domain::model::profile::Profile, NaiveDate), ApiError> {
     let (p, date) = ApiError::join(profile(p, rules), as_of(d))?;
     if date < p.date_of_birth {
         return Err(ApiError::invalid(

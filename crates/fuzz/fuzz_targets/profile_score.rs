@@ -6,8 +6,9 @@
 
 use arbitrary::Arbitrary;
 use chrono::NaiveDate;
-use ee_domain::crs::{self, CrsScore, CrsSection};
-use ee_domain::draw::CRS_MAX;
+use ee_domain::assessments::crs;
+use ee_domain::assessments::crs::{CrsScore, CrsSection};
+use ee_domain::rounds::draw::CRS_MAX;
 use ee_domain::{eligibility, explore, invitation, invitation_history};
 use ee_fuzz::{rules, shipped_draws};
 use ee_proto::candidate;

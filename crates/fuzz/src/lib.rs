@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use ee_domain::draw::CRS_MAX;
+use ee_domain::rounds::draw::CRS_MAX;
 use ee_domain::{Draw, Rules};
 use ee_ircc_feed::{RoundNames, SHIPPED_SNAPSHOT, parse_feed};
 use serde_json::Value;

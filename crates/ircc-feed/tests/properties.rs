@@ -9,7 +9,7 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use ee_domain::draw::CRS_MAX;
+use ee_domain::rounds::draw::CRS_MAX;
 use ee_domain::{CrsBucket, Draw, DrawNumber, PUBLISHED_CRS_RANGES, PoolDistribution, Program};
 use ee_ircc_feed::{RoundNames, SHIPPED_SNAPSHOT, parse_feed};
 use proptest::prelude::*;

@@ -2,18 +2,19 @@
 //! profile), and CRS, eligibility and category answers to the wire.
 
 use chrono::NaiveDate;
-use ee_domain::category::{ExperienceRule, Requirement};
-use ee_domain::crs::{CrsScore, CrsSection};
-use ee_domain::eligibility::Eligibility;
-use ee_domain::explore::{Change, Improvement};
-use ee_domain::invitation::Outcome;
-use ee_domain::invitation_history::{InvitationHistory, Miss};
-use ee_domain::language::{self, Ability, LanguageResult, LanguageTest, Scores};
-use ee_domain::profile::{
+use ee_domain::assessments::crs::{CrsScore, CrsSection};
+use ee_domain::assessments::eligibility::Eligibility;
+use ee_domain::assessments::explore::{Change, Improvement};
+use ee_domain::assessments::invitation::Outcome;
+use ee_domain::assessments::invitation_history::{InvitationHistory, Miss};
+use ee_domain::assessments::programs::ProgramEligibility;
+use ee_domain::model::language::{Ability, LanguageResult, LanguageTest, Scores};
+use ee_domain::model::profile::{
     CanadianCredential, CanadianEducation, EducationLevel, JobOffer, MaritalStatus, NocCode,
     OfferBasis, Profile, Relative, RelativeKind, SettlementFunds, Spouse, WorkEntry,
 };
-use ee_domain::programs::ProgramEligibility;
+use ee_domain::rules::categories::{ExperienceRule, Requirement};
+use ee_domain::rules::language;
 use ee_domain::{CategoryVersion, FieldViolation, InvalidInput, Reason, Rules};
 
 use crate::convert::{Violations, date, from_date, from_timestamp, program, round_type, timestamp};
@@ -704,7 +705,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use ee_domain::ReasonCode;
-    use ee_domain::crs::CrsLineCode;
+    use ee_domain::assessments::crs::CrsLineCode;
 
     const PROTO: &str = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -91,7 +91,7 @@ async fn list_with_filters_in_every_format(backend: Backend) {
             .iter()
             .map(str::to_owned)
             .collect();
-        assert_eq!(header, ee_cli::draws::DRAW_CSV);
+        assert_eq!(header, ee_cli::output::DRAW_CSV);
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
         assert_eq!(rows.len(), expected.len(), "csv rows for {flags:?}");
         for (row, d) in rows.iter().zip(&expected) {

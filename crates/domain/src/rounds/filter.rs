@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::category::CategoryId;
-use crate::draw::{Draw, Program, RoundKind, Selection};
-use crate::error::{FieldViolation, InvalidInput};
+use super::draw::{Draw, RoundKind, Selection};
+use crate::model::category_id::CategoryId;
+use crate::model::error::{FieldViolation, InvalidInput};
+use crate::model::program::Program;
 
 /// Selects rounds; every part is optional and the parts combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]

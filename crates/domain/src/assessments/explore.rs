@@ -3,10 +3,11 @@
 
 use chrono::{Days, NaiveDate};
 
-use crate::crs::{self, CrsScore};
-use crate::experience::Window;
-use crate::language::{Ability, AbilityLevels, Language, LanguageResult, LanguageTest};
-use crate::profile::{EducationLevel, NocCode, Profile, WorkEntry};
+use super::crs::{self, CrsScore};
+use super::experience::Window;
+use crate::model::language::{Ability, AbilityLevels, Language, LanguageResult, LanguageTest};
+use crate::model::noc::NocCode;
+use crate::model::profile::{EducationLevel, Profile, WorkEntry};
 use crate::rules::Rules;
 
 /// The highest level the CRS tables tell apart.

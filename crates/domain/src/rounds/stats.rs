@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::Datelike;
 
-use crate::draw::{Draw, Selection};
+use super::draw::{Draw, Selection};
 
 /// Count, invitations and minimum CRS figures over a set of rounds.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -119,7 +119,9 @@ impl StatsReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Catalog, DrawDraft, Program, RoundKind};
+    use crate::model::program::Program;
+    use crate::rounds::draw::{DrawDraft, RoundKind};
+    use crate::rules::categories::Catalog;
 
     fn draw(number: &str, at: &str, kind: RoundKind, invitations: u32, crs: u32) -> Draw {
         DrawDraft {

@@ -1,20 +1,12 @@
-//! Every rule table of this release, read and checked by one loader: the category catalogue, the CRS grid, the
-//! program minimums and the language-test tables (`data/*.json`).
-//!
-//! A rule file that does not load names itself and the path of the bad value (`crs.json: age.with_spouse: ...`).
-//! Keys starting with `_` (`"_comment"`, `"_index"`) document the data and are skipped; any other key the types do
-//! not declare is an error, so a renamed key cannot silently score 0. Tables whose length the rules fix are
-//! fixed-size arrays, so a short table fails to load instead of failing a request.
+//! The loading toolkit every rule table uses: the error that names a file and a path, the reader that skips
+//! documentation keys, dated rule sets, CLB tiers, and the validators of ranges and tables.
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::category::Catalog;
-use crate::crs::CrsRules;
-use crate::language::{LanguageRules, MAX_CLB};
-use crate::programs::ProgramRules;
+use crate::model::language::MAX_CLB;
 
 /// A rule file that is not valid: the file, the path of the value within it, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,53 +27,6 @@ impl RulesError {
             path: path.into(),
             message: message.into(),
         }
-    }
-}
-
-/// The text of the four rule files.
-#[derive(Debug, Clone, Copy)]
-pub struct RuleSources<'a> {
-    pub categories: &'a str,
-    pub crs: &'a str,
-    pub programs: &'a str,
-    pub language_tests: &'a str,
-}
-
-impl RuleSources<'static> {
-    /// The rule files shipped with this build (`crates/domain/data/`).
-    pub fn builtin() -> Self {
-        Self {
-            categories: include_str!("../data/categories.json"),
-            crs: include_str!("../data/crs.json"),
-            programs: include_str!("../data/programs.json"),
-            language_tests: include_str!("../data/language-tests.json"),
-        }
-    }
-}
-
-/// Every rule this release knows, checked. Load it once at start and pass it to the rules that need it.
-#[derive(Debug, Clone)]
-pub struct Rules {
-    pub catalog: Catalog,
-    pub crs: CrsRules,
-    pub programs: ProgramRules,
-    pub language: LanguageRules,
-}
-
-impl Rules {
-    /// Reads and checks the four rule files; the first problem found is the error.
-    pub fn load(sources: &RuleSources<'_>) -> Result<Self, RulesError> {
-        Ok(Self {
-            catalog: Catalog::from_json(sources.categories)?,
-            crs: CrsRules::from_json(sources.crs)?,
-            programs: ProgramRules::from_json(sources.programs)?,
-            language: LanguageRules::from_json(sources.language_tests)?,
-        })
-    }
-
-    /// The rules shipped with this build.
-    pub fn builtin() -> Result<Self, RulesError> {
-        Self::load(&RuleSources::builtin())
     }
 }
 
@@ -126,7 +71,7 @@ pub(crate) trait EffectiveFrom {
 }
 
 /// Rule sets that replace each other over time, oldest first; never empty. The loader checks their order with
-/// [`Dated::check_order`].
+/// [`Dated::validate_order`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "Vec<T>")]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
@@ -149,7 +94,7 @@ impl<T> TryFrom<Vec<T>> for Dated<T> {
 
 impl<T: EffectiveFrom> Dated<T> {
     /// Every entry of the list read from `file` at `path` (`additional_rules`) takes effect after the one before.
-    pub(crate) fn check_order(&self, file: &str, path: &str) -> Result<(), RulesError> {
+    pub(crate) fn validate_order(&self, file: &str, path: &str) -> Result<(), RulesError> {
         let mut previous = self.first.effective_from();
         for (i, rule) in self.later.iter().enumerate() {
             let from = rule.effective_from();
@@ -199,11 +144,15 @@ pub(crate) fn tier_points<T: Copy + Default>(tiers: &[Tier<T>], level: u8) -> T 
 }
 
 /// Tiers are listed highest level first, each a CLB level from 1 to 12.
-pub(crate) fn check_tiers<T>(file: &str, path: &str, tiers: &[Tier<T>]) -> Result<(), RulesError> {
+pub(crate) fn validate_tiers<T>(
+    file: &str,
+    path: &str,
+    tiers: &[Tier<T>],
+) -> Result<(), RulesError> {
     let mut previous: Option<u8> = None;
     for (i, tier) in tiers.iter().enumerate() {
         let at = format!("{path}[{i}].min_clb");
-        check_range(file, at.as_str(), tier.min_clb, 1..=MAX_CLB)?;
+        validate_range(file, at.as_str(), tier.min_clb, 1..=MAX_CLB)?;
         if previous.is_some_and(|p| tier.min_clb >= p) {
             return Err(RulesError::new(
                 file,
@@ -217,7 +166,7 @@ pub(crate) fn check_tiers<T>(file: &str, path: &str, tiers: &[Tier<T>]) -> Resul
 }
 
 /// Fails unless `value` is within `range`.
-pub(crate) fn check_range<N: PartialOrd + std::fmt::Display>(
+pub(crate) fn validate_range<N: PartialOrd + std::fmt::Display>(
     file: &str,
     path: impl Into<String>,
     value: N,
@@ -239,7 +188,7 @@ pub(crate) fn check_range<N: PartialOrd + std::fmt::Display>(
 }
 
 /// Fails unless every entry of a points table is at most `cap`: a table entry over its own cap is a typo.
-pub(crate) fn check_table_at_most(
+pub(crate) fn validate_at_most(
     file: &str,
     path: &str,
     table: &[u32],
@@ -258,29 +207,6 @@ pub(crate) fn check_table_at_most(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_builtin_rules_load() {
-        let rules = Rules::builtin().expect("the built-in rules are valid");
-        assert!(rules.catalog.all().count() >= 19);
-        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
-        assert_eq!(
-            rules
-                .crs
-                .additional_rules_on(d("2025-03-25"))
-                .effective_from,
-            d("2025-03-25")
-        );
-        assert_eq!(
-            rules
-                .crs
-                .additional_rules_on(d("2010-01-01"))
-                .effective_from,
-            d("2015-01-01"),
-            "before the first rule set, the first"
-        );
-        assert_eq!(rules.programs.full_time().hours_per_year, 1560.0);
-    }
 
     #[test]
     fn documentation_keys_are_skipped_everywhere() {

@@ -8,7 +8,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::{Catalog, CategoryId, Draw, DrawFilter, DrawNumber, Selection};
+use super::draw::{Draw, DrawNumber, Selection};
+use super::filter::DrawFilter;
+use crate::model::category_id::CategoryId;
+use crate::rules::categories::Catalog;
 
 /// Where a round sorts, newest first: by the time it was held, then by its number's sort key. The page tokens of
 /// `ListDraws` carry it, so a page continues the same way on every replica and in the database.
@@ -175,7 +178,7 @@ impl DrawLookup for History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CategoryRef, RoundType};
+    use crate::rounds::draw::{CategoryRef, RoundKind, RoundType};
 
     fn draw(number: &str, day: u32, selection: Selection) -> Draw {
         Draw {
@@ -223,7 +226,7 @@ mod tests {
         assert_eq!(numbers(history.page(&all, Some(after), 10)), ["2", "1"]);
         assert_eq!(history.count(&all), 4);
         let general = DrawFilter {
-            kind: Some(crate::RoundKind::General),
+            kind: Some(RoundKind::General),
             ..DrawFilter::default()
         };
         assert_eq!(

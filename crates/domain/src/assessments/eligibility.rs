@@ -2,13 +2,14 @@
 
 use chrono::NaiveDate;
 
-use crate::category::{CategoryVersion, Requirement};
-use crate::experience::{self, Window};
-use crate::language::Language;
-use crate::profile::{NocCode, Profile};
-use crate::programs::{self, ProgramEligibility};
-use crate::reason::{Reason, ReasonCode};
+use super::experience::{self, Window};
+use super::programs::{self, ProgramEligibility};
+use crate::model::language::Language;
+use crate::model::noc::NocCode;
+use crate::model::profile::Profile;
+use crate::model::reason::{Reason, ReasonCode};
 use crate::rules::Rules;
+use crate::rules::categories::{CategoryVersion, Requirement};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CategoryEligibility<'c> {
@@ -155,7 +156,7 @@ pub fn check_category<'c>(
 
 /// The programs and every category version in force on `as_of`.
 pub fn check<'c>(profile: &Profile, as_of: NaiveDate, rules: &'c Rules) -> Eligibility<'c> {
-    let programs = programs::check_programs(profile, as_of, rules);
+    let programs = programs::check_programs(profile, as_of, &rules.programs);
     let categories = rules
         .catalog
         .in_force_on(as_of)

@@ -2,31 +2,9 @@
 //! (`full_time` in `data/programs.json`).
 
 use chrono::{Days, Months, NaiveDate};
-use serde::Deserialize;
 
-use crate::profile::WorkEntry;
-
-/// What full-time work is (`data/programs.json`): the hours of a week that count (more in a week does not) and
-/// the hours of a year of full-time work.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FullTime {
-    pub hours_per_week: f64,
-    pub hours_per_year: f64,
-}
-
-impl FullTime {
-    /// Hours in a month of full-time work.
-    pub fn hours_per_month(&self) -> f64 {
-        self.hours_per_year / 12.0
-    }
-
-    /// Whole years of full-time work.
-    pub fn whole_years(&self, hours: f64) -> u32 {
-        // A small tolerance: 52 weeks of 30 hours fall a day short of a calendar year.
-        ((hours + 0.5) / self.hours_per_year).floor() as u32
-    }
-}
+use crate::model::profile::WorkEntry;
+use crate::rules::programs::FullTime;
 
 /// The `years` before `as_of`, ending with `as_of` itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +94,7 @@ pub fn longest_continuous_hours<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::NocCode;
+    use crate::model::noc::NocCode;
 
     const FT: FullTime = FullTime {
         hours_per_week: 30.0,

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::draw::Draw;
-use crate::filter::DrawFilter;
+use super::draw::Draw;
+use super::filter::DrawFilter;
 
 /// What happened to a round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::draw::{Draw, DrawNumber};
-use crate::filter::DrawFilter;
-use crate::invitation::{self, InvitationCheck, Outcome};
-use crate::profile::Profile;
-use crate::reason::ReasonCode;
+use super::invitation::{self, InvitationCheck, Outcome};
+use crate::model::profile::Profile;
+use crate::model::reason::ReasonCode;
+use crate::rounds::draw::{Draw, DrawNumber};
+use crate::rounds::filter::DrawFilter;
 use crate::rules::Rules;
 
 /// The filter for the days `from` to `to` (both included, UTC) within `filter`'s own period.

@@ -1,197 +1,13 @@
-//! Official-language results and their conversion from test scores to CLB/NCLC levels (`data/language-tests.json`).
+//! The language-test tables: test scores to CLB/NCLC levels, and how long a result is valid (`data/language-tests.json`).
 
 use chrono::{Months, NaiveDate};
 use serde::Deserialize;
 
-use crate::error::FieldViolation;
-use crate::rules::{self, RulesError};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    English,
-    French,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LanguageTest {
-    IeltsGeneral,
-    CelpipGeneral,
-    PteCore,
-    TefCanada,
-    TcfCanada,
-    /// English levels given directly as CLB.
-    Clb,
-    /// French levels given directly as NCLC.
-    Nclc,
-}
-
-impl LanguageTest {
-    /// The test's name as IRCC writes it.
-    pub fn label(self) -> &'static str {
-        match self {
-            LanguageTest::IeltsGeneral => "IELTS General Training",
-            LanguageTest::CelpipGeneral => "CELPIP-General",
-            LanguageTest::PteCore => "PTE Core",
-            LanguageTest::TefCanada => "TEF Canada",
-            LanguageTest::TcfCanada => "TCF Canada",
-            LanguageTest::Clb => "CLB",
-            LanguageTest::Nclc => "NCLC",
-        }
-    }
-}
-
-/// CLB (or NCLC) per ability; 0 means below CLB 4 when converted from a test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct AbilityLevels {
-    pub reading: u8,
-    pub writing: u8,
-    pub listening: u8,
-    pub speaking: u8,
-}
-
-/// One of the four abilities, in the order reading, writing, listening, speaking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ability {
-    Reading,
-    Writing,
-    Listening,
-    Speaking,
-}
-
-impl Ability {
-    pub const ALL: [Ability; 4] = [
-        Ability::Reading,
-        Ability::Writing,
-        Ability::Listening,
-        Ability::Speaking,
-    ];
-
-    /// 0 reading, 1 writing, 2 listening, 3 speaking.
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Ability::Reading => "reading",
-            Ability::Writing => "writing",
-            Ability::Listening => "listening",
-            Ability::Speaking => "speaking",
-        }
-    }
-}
-
-impl AbilityLevels {
-    pub fn get(&self, a: Ability) -> u8 {
-        self.all()[a.index()]
-    }
-
-    pub fn set(&mut self, a: Ability, level: u8) {
-        match a {
-            Ability::Reading => self.reading = level,
-            Ability::Writing => self.writing = level,
-            Ability::Listening => self.listening = level,
-            Ability::Speaking => self.speaking = level,
-        }
-    }
-
-    /// The same level in all four abilities.
-    pub fn uniform(level: u8) -> Self {
-        Self {
-            reading: level,
-            writing: level,
-            listening: level,
-            speaking: level,
-        }
-    }
-
-    pub fn all(&self) -> [u8; 4] {
-        [self.reading, self.writing, self.listening, self.speaking]
-    }
-
-    pub fn min(&self) -> u8 {
-        self.all().into_iter().min().unwrap_or(0)
-    }
-
-    pub fn max(&self) -> u8 {
-        self.all().into_iter().max().unwrap_or(0)
-    }
-
-    pub fn all_at_least(&self, level: u8) -> bool {
-        self.min() >= level
-    }
-}
-
-/// Raw scores as a test reports them.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Scores {
-    pub reading: f64,
-    pub writing: f64,
-    pub listening: f64,
-    pub speaking: f64,
-}
-
-/// A language result: the test, the levels it converts to, and when it was taken.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LanguageResult {
-    pub test: LanguageTest,
-    pub language: Language,
-    pub levels: AbilityLevels,
-    pub test_date: Option<NaiveDate>,
-    /// The last day the result is valid (the validity period of `data/language-tests.json` from the test date);
-    /// `None` with a test date means the period runs past the calendar.
-    pub valid_until: Option<NaiveDate>,
-    /// Set when the result never counts, whatever the date asked.
-    pub never_counts: Option<NeverCounts>,
-}
-
-/// Why a result never counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NeverCounts {
-    /// The test was taken before IRCC accepted that test, on this day.
-    NotAcceptedBefore(NaiveDate),
-    /// The test was taken before the first day of every conversion table recorded for it.
-    NoTableBefore(NaiveDate),
-}
-
-impl LanguageResult {
-    /// Valid from the test date for the validity period; a result with no date is taken as valid; a result of a
-    /// test taken before IRCC accepted it is never valid.
-    pub fn valid_on(&self, date: NaiveDate) -> bool {
-        if self.never_counts.is_some() {
-            return false;
-        }
-        match self.test_date {
-            None => true,
-            Some(taken) => taken <= date && self.valid_until.is_some_and(|until| date <= until),
-        }
-    }
-
-    /// Why the result does not count on `date`, when it does not.
-    pub fn why_not_valid(&self, date: NaiveDate, rules: &LanguageRules) -> Option<String> {
-        if self.valid_on(date) {
-            return None;
-        }
-        let taken = self
-            .test_date
-            .map_or_else(String::new, |d| format!("; this one was taken on {d}"));
-        Some(match self.never_counts {
-            Some(NeverCounts::NotAcceptedBefore(from)) => format!(
-                "{:?} results count only for tests taken from {from}{taken}",
-                self.test
-            ),
-            Some(NeverCounts::NoTableBefore(from)) => format!(
-                "no {:?} conversion table is recorded for tests taken before {from}{taken}; give the levels as CLB or NCLC",
-                self.test
-            ),
-            None => format!("not valid on {date}: {}", rules.validity_text()),
-        })
-    }
-}
-
-/// The highest CLB or NCLC level.
-pub const MAX_CLB: u8 = 12;
+use super::toolkit::{self, RulesError};
+use crate::model::error::FieldViolation;
+use crate::model::language::{
+    AbilityLevels, Language, LanguageResult, LanguageTest, MAX_CLB, NeverCounts, Scores,
+};
 
 const FILE: &str = "language-tests.json";
 
@@ -251,10 +67,10 @@ pub struct LanguageRules {
 impl LanguageRules {
     /// Reads and checks `language-tests.json`.
     pub fn from_json(json: &str) -> Result<Self, RulesError> {
-        let t: LanguageTables = rules::parse(FILE, json)?;
-        rules::check_range(FILE, "validity_years", t.validity_years, 1..=10)?;
+        let t: LanguageTables = toolkit::parse(FILE, json)?;
+        toolkit::validate_range(FILE, "validity_years", t.validity_years, 1..=10)?;
         for (name, table) in t.tests.all() {
-            table.check(&format!("tests.{name}"))?;
+            table.validate(&format!("tests.{name}"))?;
         }
         Ok(Self { t })
     }
@@ -351,7 +167,7 @@ impl TestTable {
         }
     }
 
-    fn check(&self, path: &str) -> Result<(), RulesError> {
+    fn validate(&self, path: &str) -> Result<(), RulesError> {
         let positive = self.step.is_finite() && self.step > 0.0;
         if !positive {
             return Err(RulesError::new(
@@ -374,7 +190,7 @@ impl TestTable {
                 ));
             }
         }
-        self.check_rows(&format!("{path}.levels"), &self.levels)?;
+        self.validate_rows(&format!("{path}.levels"), &self.levels)?;
         let mut previous: Option<NaiveDate> = None;
         for (i, older) in self.before.iter().enumerate() {
             if older.until < older.from {
@@ -397,13 +213,13 @@ impl TestTable {
                 ));
             }
             previous = Some(older.until);
-            self.check_rows(&format!("{path}.before[{i}].levels"), &older.levels)?;
+            self.validate_rows(&format!("{path}.before[{i}].levels"), &older.levels)?;
         }
         Ok(())
     }
 
     /// Levels 10 down to 4, each ability's minimum on its scale and no higher than the level above's.
-    fn check_rows(&self, path: &str, rows: &LevelRows) -> Result<(), RulesError> {
+    fn validate_rows(&self, path: &str, rows: &LevelRows) -> Result<(), RulesError> {
         for (i, row) in rows.iter().enumerate() {
             let level = 10.0 - i as f64;
             if row[0] != level {
@@ -420,7 +236,7 @@ impl TestTable {
                 let [lo, hi] = self.range_of(ability);
                 let score = row[ability + 1];
                 let at = format!("{path}[{i}][{}]", ability + 1);
-                rules::check_range(FILE, at.as_str(), score, lo..=hi)?;
+                toolkit::validate_range(FILE, at.as_str(), score, lo..=hi)?;
                 if i > 0 && score > rows[i - 1][ability + 1] {
                     return Err(RulesError::new(
                         FILE,
@@ -550,7 +366,8 @@ mod tests {
     use super::*;
 
     fn rules() -> LanguageRules {
-        LanguageRules::from_json(include_str!("../data/language-tests.json")).expect("valid tables")
+        LanguageRules::from_json(include_str!("../../data/language-tests.json"))
+            .expect("valid tables")
     }
 
     fn one(test: LanguageTest, r: f64, w: f64, l: f64, s: f64) -> AbilityLevels {

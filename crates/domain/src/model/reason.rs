@@ -83,7 +83,7 @@ impl Reason {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crs::CrsLineCode;
+    use crate::assessments::crs::CrsLineCode;
     use std::collections::HashSet;
 
     #[test]

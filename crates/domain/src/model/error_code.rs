@@ -12,7 +12,7 @@
 //!
 //! The model is quickwit's `ServiceError`/`ServiceErrorCode`.
 
-use crate::error::{FieldViolation, InvalidInput};
+use super::error::{FieldViolation, InvalidInput};
 
 /// What kind of failure an error is, whatever the transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,11 +1,12 @@
 //! Would a candidate have been invited in a round: the round's rules on its date, its minimum CRS and tie-break.
 
-use crate::crs::{self, CrsScore};
-use crate::draw::{Draw, Program, Selection};
-use crate::eligibility;
-use crate::profile::Profile;
-use crate::programs;
-use crate::reason::{Reason, ReasonCode};
+use super::crs::{self, CrsScore};
+use super::eligibility;
+use super::programs;
+use crate::model::profile::Profile;
+use crate::model::program::Program;
+use crate::model::reason::{Reason, ReasonCode};
+use crate::rounds::draw::{Draw, Selection};
 use crate::rules::Rules;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +64,7 @@ pub fn check(profile: &Profile, draw: &Draw, rules: &Rules) -> InvitationCheck {
 fn selection_reasons(profile: &Profile, draw: &Draw, rules: &Rules) -> Vec<Reason> {
     let date = draw.held_at.date_naive();
     let mut reasons = Vec::new();
-    let program_results = programs::check_programs(profile, date, rules);
+    let program_results = programs::check_programs(profile, date, &rules.programs);
     let eligible_for = |p: Program| match p {
         Program::Pnp => profile.provincial_nomination && program_results.iter().any(|r| r.eligible),
         other => program_results
@@ -211,9 +212,12 @@ mod tests {
     use chrono::{DateTime, NaiveDate, Utc};
 
     use super::*;
-    use crate::draw::{DrawDraft, RoundKind};
-    use crate::language::{LanguageTest, Scores, convert};
-    use crate::profile::{CanadianEducation, EducationLevel, MaritalStatus, NocCode, WorkEntry};
+    use crate::model::language::{LanguageTest, Scores};
+    use crate::model::profile::{
+        CanadianEducation, EducationLevel, MaritalStatus, NocCode, WorkEntry,
+    };
+    use crate::rounds::draw::{DrawDraft, RoundKind};
+    use crate::rules::language::convert;
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().expect("time")
@@ -316,7 +320,7 @@ mod tests {
     fn a_category_round_counts_only_the_programs_it_was_open_to() {
         let rules = Rules::builtin().expect("rules");
         let p = nurse(&rules);
-        let healthcare = |programs: Option<Vec<crate::draw::Program>>| {
+        let healthcare = |programs: Option<Vec<Program>>| {
             DrawDraft {
                 number: "441".into(),
                 held_at: Some(at("2027-03-04T14:00:00Z")),
@@ -334,11 +338,7 @@ mod tests {
             check(&p, &healthcare(None), &rules).outcome,
             Outcome::Invited
         );
-        let trades_only = check(
-            &p,
-            &healthcare(Some(vec![crate::draw::Program::Fst])),
-            &rules,
-        );
+        let trades_only = check(&p, &healthcare(Some(vec![Program::Fst])), &rules);
         assert_eq!(
             trades_only.outcome,
             Outcome::NotInvited,

@@ -1,65 +1,15 @@
 //! The catalogue of category-based selection categories and their versions, read from `data/categories.json`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::error::InvalidInput;
-use crate::language::MAX_CLB;
-use crate::profile::NocCode;
-use crate::rules::{self, Dated, EffectiveFrom, RulesError};
-
-/// A category identifier such as `healthcare` or `senior_managers`: lower-case ASCII letters, digits, `_` and `-`.
-/// The catalogue's ids use `_`; ids derived from a label the catalogue does not know use `-`
-/// (`"Skilled Crafts Occupations, 2027-Version 1"` is `skilled-crafts-occupations`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CategoryId(String);
-
-impl CategoryId {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-            // Hyphens join words: none first, last or doubled.
-            && !s.starts_with('-')
-            && !s.ends_with('-')
-            && !s.contains("--");
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(format!(
-                "{s:?} is not a category id (lower-case letters, digits, '_' and '-', for example \"healthcare\")"
-            ))
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for CategoryId {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Self::parse(&s)
-    }
-}
-
-impl From<CategoryId> for String {
-    fn from(id: CategoryId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for CategoryId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+use super::toolkit::{self, Dated, EffectiveFrom, RulesError};
+use crate::model::category_id::CategoryId;
+use crate::model::error::InvalidInput;
+use crate::model::language::MAX_CLB;
+use crate::model::noc::NocCode;
 
 /// An occupation on a category's list.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -177,13 +127,13 @@ impl Catalog {
     /// Reads a catalogue and checks it: occupation lists agree with their codes' TEER, versions of a category are
     /// numbered 1, 2, ... with no gap, their periods do not overlap, and the experience rules are in date order.
     pub fn from_json(json: &str) -> Result<Self, RulesError> {
-        let file: CatalogFile = rules::parse(FILE, json)?;
+        let file: CatalogFile = toolkit::parse(FILE, json)?;
         file.experience_rules
-            .check_order(FILE, "experience_rules")?;
+            .validate_order(FILE, "experience_rules")?;
         for (i, rule) in file.experience_rules.iter().enumerate() {
             let at = |field: &str| format!("experience_rules[{i}].{field}");
-            rules::check_range(FILE, at("window_years"), rule.window_years, 1..=50)?;
-            rules::check_range(
+            toolkit::validate_range(FILE, at("window_years"), rule.window_years, 1..=50)?;
+            toolkit::validate_range(
                 FILE,
                 at("min_months"),
                 rule.min_months,
@@ -192,12 +142,12 @@ impl Catalog {
         }
         let mut by_id: BTreeMap<CategoryId, Vec<(usize, CategoryVersion)>> = BTreeMap::new();
         for (i, v) in file.categories.into_iter().enumerate() {
-            check_version(i, &v)?;
+            validate_version(i, &v)?;
             by_id.entry(v.id.clone()).or_default().push((i, v));
         }
         for versions in by_id.values_mut() {
             versions.sort_by_key(|(_, v)| v.version);
-            check_periods(versions)?;
+            validate_periods(versions)?;
         }
         Ok(Self {
             by_id: by_id
@@ -279,13 +229,13 @@ impl Catalog {
 impl Catalog {
     /// The catalogue shipped with this build, for unit tests.
     pub(crate) fn for_tests() -> Catalog {
-        Catalog::from_json(crate::RuleSources::builtin().categories)
+        Catalog::from_json(super::RuleSources::builtin().categories)
             .expect("the built-in catalogue is valid")
     }
 }
 
 /// What one version, `categories[i]`, must hold on its own.
-fn check_version(i: usize, v: &CategoryVersion) -> Result<(), RulesError> {
+fn validate_version(i: usize, v: &CategoryVersion) -> Result<(), RulesError> {
     let at = |field: &str| format!("categories[{i}].{field}");
     if v.version == 0 {
         return Err(RulesError::new(
@@ -295,13 +245,13 @@ fn check_version(i: usize, v: &CategoryVersion) -> Result<(), RulesError> {
         ));
     }
     if let Some(own) = &v.experience {
-        rules::check_range(
+        toolkit::validate_range(
             FILE,
             at("experience.window_years"),
             own.window_years,
             1..=50,
         )?;
-        rules::check_range(
+        toolkit::validate_range(
             FILE,
             at("experience.min_months"),
             own.min_months,
@@ -346,14 +296,16 @@ fn check_version(i: usize, v: &CategoryVersion) -> Result<(), RulesError> {
                 v.id, v.version
             ),
         )),
-        (_, Some(level)) => rules::check_range(FILE, at("french_nclc_min"), level, 1..=MAX_CLB),
+        (_, Some(level)) => {
+            toolkit::validate_range(FILE, at("french_nclc_min"), level, 1..=MAX_CLB)
+        }
         (_, None) => Ok(()),
     }
 }
 
 /// The versions of one category, by version with their index in the file: numbered 1, 2, ... and one after the
 /// other in time.
-fn check_periods(versions: &[(usize, CategoryVersion)]) -> Result<(), RulesError> {
+fn validate_periods(versions: &[(usize, CategoryVersion)]) -> Result<(), RulesError> {
     for (n, (i, v)) in versions.iter().enumerate() {
         if v.version as usize != n + 1 {
             return Err(RulesError::new(

@@ -5,8 +5,10 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::category::{Catalog, CategoryId};
-use crate::error::{FieldViolation, InvalidInput};
+use crate::model::category_id::CategoryId;
+use crate::model::error::{FieldViolation, InvalidInput};
+pub use crate::model::program::Program;
+use crate::rules::categories::Catalog;
 
 /// The highest CRS score there is.
 pub const CRS_MAX: u32 = 1200;
@@ -109,41 +111,6 @@ impl RoundKind {
         [RoundKind::General, RoundKind::Program, RoundKind::Category]
             .into_iter()
             .find(|k| k.code() == s)
-    }
-}
-
-/// An Express Entry program, ordered as in the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Program {
-    Cec,
-    Pnp,
-    Fsw,
-    Fst,
-}
-
-impl Program {
-    pub const ALL: [Program; 4] = [Program::Cec, Program::Pnp, Program::Fsw, Program::Fst];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Program::Cec => "CEC",
-            Program::Pnp => "PNP",
-            Program::Fsw => "FSW",
-            Program::Fst => "FST",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.code() == s)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Program::Cec => "Canadian Experience Class",
-            Program::Pnp => "Provincial Nominee Program",
-            Program::Fsw => "Federal Skilled Worker",
-            Program::Fst => "Federal Skilled Trades",
-        }
     }
 }
 
