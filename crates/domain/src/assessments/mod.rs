@@ -8,4 +8,6 @@ pub mod experience;
 pub mod explore;
 pub mod invitation;
 pub mod invitation_history;
+pub mod outlook;
+pub mod pool;
 pub mod programs;
