@@ -39,13 +39,37 @@ pub const ARCHETYPES: [Archetype; 12] = [
     archetype("registered nurse abroad", "31301", false, false, false),
     archetype("registered nurse in Canada", "31301", true, false, false),
     archetype("welder in Canada (trades)", "72106", true, false, false),
-    archetype("truck driver in Canada (transport)", "73300", true, false, false),
-    archetype("secondary teacher abroad (education)", "41220", false, false, false),
-    archetype("farm supervisor in Canada (agriculture)", "82030", true, false, false),
+    archetype(
+        "truck driver in Canada (transport)",
+        "73300",
+        true,
+        false,
+        false,
+    ),
+    archetype(
+        "secondary teacher abroad (education)",
+        "41220",
+        false,
+        false,
+        false,
+    ),
+    archetype(
+        "farm supervisor in Canada (agriculture)",
+        "82030",
+        true,
+        false,
+        false,
+    ),
     archetype("accountant abroad, French", "11100", false, true, false),
     archetype("accountant in Canada, French", "11100", true, true, false),
     archetype("accountant in Canada", "11100", true, false, false),
-    archetype("accountant in Canada, PNP nominee", "11100", true, false, true),
+    archetype(
+        "accountant in Canada, PNP nominee",
+        "11100",
+        true,
+        false,
+        true,
+    ),
 ];
 
 /// The panel's strengths, from a CRS in the 350s to one in the 500s (in Canada scores more than abroad).
@@ -87,7 +111,12 @@ const fn strength(
     }
 }
 
-fn level(test: LanguageTest, level: f64, taken: NaiveDate, rules: &Rules) -> Option<LanguageResult> {
+fn level(
+    test: LanguageTest,
+    level: f64,
+    taken: NaiveDate,
+    rules: &Rules,
+) -> Option<LanguageResult> {
     let scores = Scores {
         reading: level,
         writing: level,
@@ -271,9 +300,18 @@ pub fn report(rows: &[Row], horizon: u32) -> String {
     let base_rate = rows.iter().filter(|r| r.invited).count() as f64 / rows.len().max(1) as f64;
     let methods: [(&str, Box<dyn Fn(&Row) -> f64>); 4] = [
         ("outlook", Box::new(|r: &Row| r.outlook)),
-        ("(a) clears the last cut-off", Box::new(|r: &Row| r.last_cutoff)),
-        ("(b) share of the last 10 rounds", Box::new(|r: &Row| r.last_ten)),
-        ("(c) the panel's base rate", Box::new(move |_: &Row| base_rate)),
+        (
+            "(a) clears the last cut-off",
+            Box::new(|r: &Row| r.last_cutoff),
+        ),
+        (
+            "(b) share of the last 10 rounds",
+            Box::new(|r: &Row| r.last_ten),
+        ),
+        (
+            "(c) the panel's base rate",
+            Box::new(move |_: &Row| base_rate),
+        ),
     ];
     let mut out = String::new();
     let first = rows.iter().map(|r| r.as_of).min();
@@ -283,7 +321,10 @@ pub fn report(rows: &[Row], horizon: u32) -> String {
         "{} forecasts: {} profiles at {} dates from {} to {}, horizon {horizon} days; invited in {:.1}%",
         rows.len(),
         ARCHETYPES.len() * STRENGTHS.len(),
-        rows.iter().map(|r| r.as_of).collect::<std::collections::BTreeSet<_>>().len(),
+        rows.iter()
+            .map(|r| r.as_of)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
         first.map_or_else(String::new, |d| d.to_string()),
         last.map_or_else(String::new, |d| d.to_string()),
         base_rate * 100.0
@@ -318,8 +359,15 @@ pub fn report(rows: &[Row], horizon: u32) -> String {
         let _ = writeln!(out);
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "calibration of the outlook (predicted deciles against what happened)");
-    let _ = writeln!(out, "{:<12}{:>8}{:>16}{:>16}", "predicted", "n", "mean predicted", "observed rate");
+    let _ = writeln!(
+        out,
+        "calibration of the outlook (predicted deciles against what happened)"
+    );
+    let _ = writeln!(
+        out,
+        "{:<12}{:>8}{:>16}{:>16}",
+        "predicted", "n", "mean predicted", "observed rate"
+    );
     for decile in 0..10 {
         let lo = f64::from(decile) / 10.0;
         let hi = lo + 0.1;

@@ -13,7 +13,9 @@ fn main() -> ExitCode {
             ("--horizon", Some(days)) => match days.parse::<u32>() {
                 Ok(d) if (1..=MAX_HORIZON_DAYS).contains(&d) => horizon = d,
                 _ => {
-                    eprintln!("--horizon takes a number of days from 1 to {MAX_HORIZON_DAYS}, not {days:?}");
+                    eprintln!(
+                        "--horizon takes a number of days from 1 to {MAX_HORIZON_DAYS}, not {days:?}"
+                    );
                     return ExitCode::from(2);
                 }
             },

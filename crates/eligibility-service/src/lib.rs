@@ -3,9 +3,12 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
-use ee_domain::assessments::{crs, eligibility, explore, invitation, invitation_history};
+use ee_domain::assessments::outlook::{DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAYS};
+use ee_domain::assessments::{
+    crs, eligibility, explore, invitation, invitation_history, outlook, pool,
+};
 use ee_domain::rounds::history::check_filter_category;
-use ee_domain::{CategoryId, DrawLookup, DrawNumber, Rules};
+use ee_domain::{CategoryId, DrawFilter, DrawLookup, DrawNumber, Rules};
 use ee_proto::candidate;
 use ee_proto::convert::{self, from_date};
 use ee_proto::error::ApiError;
@@ -14,8 +17,9 @@ use ee_proto::v1::{
     CalculateCrsRequest, CalculateCrsResponse, CandidateProfile, CheckEligibilityRequest,
     CheckEligibilityResponse, CheckInvitationHistoryRequest, CheckInvitationHistoryResponse,
     CheckInvitationRequest, CheckInvitationResponse, Date, ExploreCrsRequest, ExploreCrsResponse,
-    GetCategoryRequest, GetCategoryResponse, InvitationOutcome, ListCategoriesRequest,
-    ListCategoriesResponse,
+    GetCategoryRequest, GetCategoryResponse, GetInvitationOutlookRequest,
+    GetInvitationOutlookResponse, GetPoolPositionRequest, GetPoolPositionResponse,
+    InvitationOutcome, ListCategoriesRequest, ListCategoriesResponse, get_pool_position_request,
 };
 use tonic::{Request, Response, Status};
 
@@ -218,6 +222,137 @@ impl EligibilityServiceImpl {
         let (now, improvements) = explore::explore(&p, date, &self.rules);
         Ok(candidate::explore_response(&now, &improvements))
     }
+
+    fn get_pool_position(
+        &self,
+        req: &GetPoolPositionRequest,
+    ) -> Result<GetPoolPositionResponse, ApiError> {
+        use get_pool_position_request::{Score, When};
+        let score = match &req.score {
+            None => Err(ApiError::invalid(
+                "score",
+                "is required: crs_score (0 to 1200) or profile",
+            )),
+            Some(Score::CrsScore(s)) if *s > ee_domain::rounds::draw::CRS_MAX => {
+                Err(ApiError::invalid(
+                    "crs_score",
+                    format!(
+                        "{s} is over the CRS maximum of {}",
+                        ee_domain::rounds::draw::CRS_MAX
+                    ),
+                ))
+            }
+            Some(Score::CrsScore(s)) => Ok((*s, None)),
+            Some(Score::Profile(p)) => profile(Some(p), &self.rules).map(|p| (0, Some(p))),
+        };
+        let when = match &req.when {
+            None => Ok(When::AsOf(convert::date(today()))),
+            Some(When::DrawNumber(n)) => DrawNumber::parse(n)
+                .map(|_| When::DrawNumber(n.clone()))
+                .map_err(|e| ApiError::invalid("draw_number", e)),
+            Some(When::AsOf(d)) => optional_date("as_of", Some(d)).map(|_| When::AsOf(d.clone())),
+            Some(When::Period(p)) => ApiError::join(
+                optional_date("period.start_date", p.start_date.as_ref()),
+                optional_date("period.end_date", p.end_date.as_ref()),
+            )
+            .and_then(|(start, end)| match (start, end) {
+                (Some(s), Some(e)) if e < s => Err(ApiError::invalid(
+                    "period.end_date",
+                    format!("{e} is before period.start_date {s}"),
+                )),
+                _ => Ok(When::Period(p.clone())),
+            }),
+        };
+        let ((fixed, profile), when) = ApiError::join(score, when)?;
+        let score_on = |day: NaiveDate| match &profile {
+            Some(p) => crs::score(p, day, &self.rules).total,
+            None => fixed,
+        };
+        let all = self.draws.draws(&DrawFilter::default());
+        let (positions, without) = match when {
+            When::AsOf(d) => {
+                let day = from_date("as_of", &d)
+                    .map_err(|v| ApiError::invalid(v.field, v.description))?;
+                let draw =
+                    pool::latest_on(all.iter().map(AsRef::as_ref), day).ok_or_else(|| {
+                        ApiError::NotFound(format!(
+                            "no round held on or before {day} published a pool distribution{}",
+                            first_distribution(&all)
+                        ))
+                    })?;
+                let score = score_on(draw.held_at.date_naive());
+                (pool::position(score, draw).into_iter().collect(), 0)
+            }
+            When::DrawNumber(n) => {
+                let number =
+                    DrawNumber::parse(&n).map_err(|e| ApiError::invalid("draw_number", e))?;
+                let draw = self
+                    .draws
+                    .draw(&number)
+                    .ok_or_else(|| ApiError::NotFound(format!("there is no round {number}")))?;
+                let score = score_on(draw.held_at.date_naive());
+                let position = pool::position(score, &draw).ok_or_else(|| {
+                    ApiError::NotFound(format!(
+                        "round {number} published no pool distribution{}",
+                        first_distribution(&all)
+                    ))
+                })?;
+                (vec![position], 0)
+            }
+            When::Period(p) => {
+                let start = optional_date("period.start_date", p.start_date.as_ref())?
+                    .unwrap_or(NaiveDate::MIN);
+                let end =
+                    optional_date("period.end_date", p.end_date.as_ref())?.unwrap_or_else(today);
+                pool::over_period(&score_on, all.iter().map(AsRef::as_ref), start, end)
+            }
+        };
+        let crs = profile.as_ref().map(|p| {
+            let day = positions.last().map_or_else(today, |pos| pos.round_held_on);
+            crs::score(p, day, &self.rules)
+        });
+        Ok(ee_proto::outlook::pool_response(
+            &positions,
+            without,
+            crs.as_ref(),
+        ))
+    }
+
+    fn get_invitation_outlook(
+        &self,
+        req: &GetInvitationOutlookRequest,
+    ) -> Result<GetInvitationOutlookResponse, ApiError> {
+        let horizon = match req.horizon_days {
+            0 => Ok(DEFAULT_HORIZON_DAYS),
+            h if h > MAX_HORIZON_DAYS => Err(ApiError::invalid(
+                "horizon_days",
+                format!("{h} is not between 1 and {MAX_HORIZON_DAYS} days"),
+            )),
+            h => Ok(h),
+        };
+        let ((p, date), horizon) = ApiError::join(
+            profile_on(req.profile.as_ref(), req.as_of.as_ref(), &self.rules),
+            horizon,
+        )?;
+        let all = self.draws.draws(&DrawFilter::default());
+        let o = outlook::outlook(&p, date, horizon, &all, &self.rules)
+            .map_err(|e| ApiError::NotFound(e.to_string()))?;
+        Ok(ee_proto::outlook::outlook_response(&o))
+    }
+}
+
+/// "; the first was published with round N on D", to say where distributions begin.
+fn first_distribution(all: &[Arc<ee_domain::Draw>]) -> String {
+    all.iter()
+        .filter(|d| d.pool_distribution.is_some())
+        .min_by_key(|d| (d.held_at, d.number.sort_key()))
+        .map_or_else(String::new, |d| {
+            format!(
+                "; the first was published with round {} on {}",
+                d.number,
+                d.held_at.date_naive()
+            )
+        })
 }
 
 fn outcome(o: invitation::Outcome) -> InvitationOutcome {
@@ -285,6 +420,25 @@ impl EligibilityService for EligibilityServiceImpl {
     ) -> Result<Response<CheckInvitationHistoryResponse>, Status> {
         Ok(Response::new(
             EligibilityServiceImpl::check_invitation_history(self, req.into_inner()).await?,
+        ))
+    }
+
+    async fn get_pool_position(
+        &self,
+        req: Request<GetPoolPositionRequest>,
+    ) -> Result<Response<GetPoolPositionResponse>, Status> {
+        Ok(Response::new(EligibilityServiceImpl::get_pool_position(
+            self,
+            req.get_ref(),
+        )?))
+    }
+
+    async fn get_invitation_outlook(
+        &self,
+        req: Request<GetInvitationOutlookRequest>,
+    ) -> Result<Response<GetInvitationOutlookResponse>, Status> {
+        Ok(Response::new(
+            EligibilityServiceImpl::get_invitation_outlook(self, req.get_ref())?,
         ))
     }
 

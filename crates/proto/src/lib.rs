@@ -4,6 +4,7 @@ pub mod candidate;
 pub mod convert;
 pub mod encoded;
 pub mod error;
+pub mod outlook;
 
 /// The generated code of package `expressentry.v1`.
 pub mod v1 {

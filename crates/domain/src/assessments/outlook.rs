@@ -160,7 +160,10 @@ pub fn streams(profile: &Profile, as_of: NaiveDate, rules: &Rules) -> Vec<(Strea
     }
     let mut out = vec![(Stream::General, "General rounds".to_owned())];
     if profile.provincial_nomination {
-        out.push((Stream::Program(Program::Pnp), Program::Pnp.name().to_owned()));
+        out.push((
+            Stream::Program(Program::Pnp),
+            Program::Pnp.name().to_owned(),
+        ));
     }
     for p in [Program::Cec, Program::Fsw, Program::Fst] {
         if met.contains(&p) {
@@ -369,9 +372,12 @@ impl<'d> Timeline<'d> {
             .iter()
             .filter_map(|d| {
                 let day = d.held_at.date_naive();
-                (first..as_of)
-                    .contains(&day)
-                    .then(|| (usize::try_from((day - first).num_days()).unwrap_or(0), d.as_ref()))
+                (first..as_of).contains(&day).then(|| {
+                    (
+                        usize::try_from((day - first).num_days()).unwrap_or(0),
+                        d.as_ref(),
+                    )
+                })
             })
             .collect();
         Self {
@@ -424,7 +430,11 @@ impl<'d> Timeline<'d> {
             if day + self.horizon > self.last {
                 break;
             }
-            *slot = day_low[day + 1..=day + self.horizon].iter().flatten().min().copied();
+            *slot = day_low[day + 1..=day + self.horizon]
+                .iter()
+                .flatten()
+                .min()
+                .copied();
         }
         let newest = self.last.checked_sub(self.horizon);
         let training = match newest {
@@ -544,7 +554,10 @@ fn score_changes(
             if d > end {
                 break;
             }
-            for candidate in [Some(d), d.checked_add_days(Days::new(1))].into_iter().flatten() {
+            for candidate in [Some(d), d.checked_add_days(Days::new(1))]
+                .into_iter()
+                .flatten()
+            {
                 if candidate > as_of && candidate < end {
                     days.push(candidate);
                 }

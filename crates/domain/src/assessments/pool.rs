@@ -83,7 +83,10 @@ fn position_in(score: u32, pool: &PoolDistribution, draw: &Draw) -> PoolPosition
 }
 
 /// The newest round held on or before `date` (by its day) that published a distribution.
-pub fn latest_on<'d>(draws: impl IntoIterator<Item = &'d Draw>, date: NaiveDate) -> Option<&'d Draw> {
+pub fn latest_on<'d>(
+    draws: impl IntoIterator<Item = &'d Draw>,
+    date: NaiveDate,
+) -> Option<&'d Draw> {
     draws
         .into_iter()
         .filter(|d| d.pool_distribution.is_some() && d.held_at.date_naive() <= date)
@@ -91,9 +94,9 @@ pub fn latest_on<'d>(draws: impl IntoIterator<Item = &'d Draw>, date: NaiveDate)
 }
 
 /// The positions in every distribution published by a round held from `start` to `end` (both days included),
-/// oldest first, and how many rounds of the period published none.
+/// oldest first, with the score on each round's day (`score_on`), and how many rounds of the period published none.
 pub fn over_period<'d>(
-    score: u32,
+    score_on: impl Fn(NaiveDate) -> u32,
     draws: impl IntoIterator<Item = &'d Draw>,
     start: NaiveDate,
     end: NaiveDate,
@@ -109,7 +112,7 @@ pub fn over_period<'d>(
         .count();
     let positions = in_period
         .into_iter()
-        .filter_map(|d| position(score, d))
+        .filter_map(|d| position(score_on(d.held_at.date_naive()), d))
         .collect();
     (positions, u32::try_from(without).unwrap_or(u32::MAX))
 }
@@ -150,7 +153,12 @@ mod tests {
         let d = round(
             "300",
             "2024-05-01",
-            &[(601, 1200, 100), (501, 600, 1000), (491, 500, 2000), (0, 300, 50)],
+            &[
+                (601, 1200, 100),
+                (501, 600, 1000),
+                (491, 500, 2000),
+                (0, 300, 50),
+            ],
         );
         let p = position(495, &d).expect("a distribution");
         assert_eq!((p.range_min, p.range_max, p.range_count), (491, 500, 2000));
@@ -181,7 +189,7 @@ mod tests {
         );
         assert!(latest_on(&draws, "2024-01-09".parse().expect("day")).is_none());
         let (positions, without) = over_period(
-            100,
+            |_| 100,
             &draws,
             "2024-01-01".parse().expect("day"),
             "2024-02-01".parse().expect("day"),
