@@ -9,6 +9,7 @@ mod grpcurl;
 mod history;
 mod insights;
 mod live;
+mod outlook;
 mod python_client;
 mod read_model;
 mod server;
