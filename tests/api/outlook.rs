@@ -71,7 +71,8 @@ async fn pool_position_matches_a_hand_computation_from_the_feed(backend: Backend
     let app = TestApp::spawn(backend).await;
     let mut client = app.eligibility().await;
     // (score, range, its count, at least above, at most above, estimate)
-    let cases: [(u32, (u32, u32), u64, u64, u64, f64); 7] = [
+    type Case = (u32, (u32, u32), u64, u64, u64, f64);
+    let cases: [Case; 7] = [
         (1200, (601, 1200), 246, 0, 246, 0.0),
         // 246 × (1200 − 601) / 600
         (601, (601, 1200), 246, 0, 246, 246.0 * 599.0 / 600.0),
@@ -272,7 +273,8 @@ async fn pool_position_refuses_bad_input(backend: Backend) {
         Code::NotFound,
     );
     assert!(
-        s.message().contains("round 100 published no pool distribution"),
+        s.message()
+            .contains("round 100 published no pool distribution"),
         "{s:?}"
     );
     expect_code(

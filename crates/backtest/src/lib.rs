@@ -294,11 +294,14 @@ pub const ERAS: [(&str, i32, i32); 3] = [
     ("2023 on", 2023, 9999),
 ];
 
+/// A way of forecasting a row.
+type Forecast = Box<dyn Fn(&Row) -> f64>;
+
 /// The report: each method's Brier score and log loss overall and by era, and the outlook's calibration.
 pub fn report(rows: &[Row], horizon: u32) -> String {
     use std::fmt::Write;
     let base_rate = rows.iter().filter(|r| r.invited).count() as f64 / rows.len().max(1) as f64;
-    let methods: [(&str, Box<dyn Fn(&Row) -> f64>); 4] = [
+    let methods: [(&str, Forecast); 4] = [
         ("outlook", Box::new(|r: &Row| r.outlook)),
         (
             "(a) clears the last cut-off",

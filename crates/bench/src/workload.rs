@@ -7,9 +7,11 @@ use ee_proto::v1::{
     CalculateCrsRequest, CalculateCrsResponse, CanadianEducation, CandidateProfile,
     CheckEligibilityRequest, CheckEligibilityResponse, CheckInvitationRequest,
     CheckInvitationResponse, Date, Draw, EducationLevel, GetDrawRequest, GetDrawResponse,
-    GetDrawStatsRequest, GetDrawStatsResponse, GetLatestDrawRequest, GetLatestDrawResponse,
-    LanguageResult, LanguageScores, LanguageTest, ListDrawsRequest, ListDrawsResponse,
-    MaritalStatus, RoundKind, RoundType, Spouse, WorkExperience,
+    GetDrawStatsRequest, GetDrawStatsResponse, GetInvitationOutlookRequest,
+    GetInvitationOutlookResponse, GetLatestDrawRequest, GetLatestDrawResponse,
+    GetPoolPositionRequest, GetPoolPositionResponse, LanguageResult, LanguageScores, LanguageTest,
+    ListDrawsRequest, ListDrawsResponse, MaritalStatus, RoundKind, RoundType, Spouse,
+    WorkExperience, get_pool_position_request,
 };
 use prost::Message;
 use tonic::transport::Channel;
@@ -33,10 +35,12 @@ pub enum Rpc {
     CheckInvitation,
     CalculateCrs,
     CheckEligibility,
+    GetPoolPosition,
+    GetInvitationOutlook,
 }
 
 impl Rpc {
-    pub const ALL: [Rpc; 7] = [
+    pub const ALL: [Rpc; 9] = [
         Rpc::GetDraw,
         Rpc::GetLatestDraw,
         Rpc::ListDraws,
@@ -44,6 +48,8 @@ impl Rpc {
         Rpc::CheckInvitation,
         Rpc::CalculateCrs,
         Rpc::CheckEligibility,
+        Rpc::GetPoolPosition,
+        Rpc::GetInvitationOutlook,
     ];
     /// The reads that come from the history, measured again as it grows.
     pub const READS: [Rpc; 5] = [
@@ -63,6 +69,8 @@ impl Rpc {
             Rpc::CheckInvitation => "CheckInvitation",
             Rpc::CalculateCrs => "CalculateCrs",
             Rpc::CheckEligibility => "CheckEligibility",
+            Rpc::GetPoolPosition => "GetPoolPosition",
+            Rpc::GetInvitationOutlook => "GetInvitationOutlook",
         }
     }
 
@@ -77,6 +85,8 @@ impl Rpc {
             Rpc::CheckInvitation => CheckInvitationResponse::decode(payload).map(drop),
             Rpc::CalculateCrs => CalculateCrsResponse::decode(payload).map(drop),
             Rpc::CheckEligibility => CheckEligibilityResponse::decode(payload).map(drop),
+            Rpc::GetPoolPosition => GetPoolPositionResponse::decode(payload).map(drop),
+            Rpc::GetInvitationOutlook => GetInvitationOutlookResponse::decode(payload).map(drop),
         }
     }
 
@@ -144,6 +154,10 @@ pub struct Inputs {
     get_draw_stats: Encoded<GetDrawStatsRequest>,
     calculate_crs: Encoded<CalculateCrsRequest>,
     check_eligibility: Encoded<CheckEligibilityRequest>,
+    /// The profile's place in the latest distribution on a date.
+    get_pool_position: Encoded<GetPoolPositionRequest>,
+    /// The profile's outlook over the whole history, 90 days ahead.
+    get_invitation_outlook: Encoded<GetInvitationOutlookRequest>,
 }
 
 impl Inputs {
@@ -177,6 +191,15 @@ impl Inputs {
                 profile: Some(profile.clone()),
                 as_of: Some(date(2026, 6, 1)),
             }),
+            get_pool_position: Encoded::new(&GetPoolPositionRequest {
+                score: Some(get_pool_position_request::Score::Profile(profile.clone())),
+                when: Some(get_pool_position_request::When::AsOf(date(2026, 6, 1))),
+            }),
+            get_invitation_outlook: Encoded::new(&GetInvitationOutlookRequest {
+                profile: Some(profile.clone()),
+                as_of: Some(date(2026, 6, 1)),
+                horizon_days: 90,
+            }),
         }
     }
 
@@ -187,10 +210,6 @@ impl Inputs {
 }
 
 /// An answer of the subject, as its client decoded it.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "an answer lives for one call; boxing would add an allocation a call to the load generator"
-)]
 pub enum Answer {
     Draw(GetDrawResponse),
     Latest(GetLatestDrawResponse),
@@ -199,6 +218,8 @@ pub enum Answer {
     Invitation(CheckInvitationResponse),
     Crs(CalculateCrsResponse),
     Eligibility(CheckEligibilityResponse),
+    Pool(GetPoolPositionResponse),
+    Outlook(GetInvitationOutlookResponse),
 }
 
 impl Answer {
@@ -212,6 +233,8 @@ impl Answer {
             Answer::Invitation(m) => m.encode_to_vec(),
             Answer::Crs(m) => m.encode_to_vec(),
             Answer::Eligibility(m) => m.encode_to_vec(),
+            Answer::Pool(m) => m.encode_to_vec(),
+            Answer::Outlook(m) => m.encode_to_vec(),
         }
     }
 }
@@ -293,6 +316,24 @@ pub async fn call(
                     worker,
                     "/expressentry.v1.EligibilityService/CheckEligibility",
                     &inputs.check_eligibility,
+                )
+                .await?,
+        ),
+        Rpc::GetPoolPosition => Answer::Pool(
+            clients
+                .unary(
+                    worker,
+                    "/expressentry.v1.EligibilityService/GetPoolPosition",
+                    &inputs.get_pool_position,
+                )
+                .await?,
+        ),
+        Rpc::GetInvitationOutlook => Answer::Outlook(
+            clients
+                .unary(
+                    worker,
+                    "/expressentry.v1.EligibilityService/GetInvitationOutlook",
+                    &inputs.get_invitation_outlook,
                 )
                 .await?,
         ),

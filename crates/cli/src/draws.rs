@@ -9,7 +9,7 @@ use crate::client::ConnectArgs;
 use crate::error::from_status;
 // The filter flags are shared with `ee draws watch` and `ee invitation-history`; they live in `crate::filter`.
 pub use crate::filter::{FilterArgs, Kind, ProgramArg};
-use crate::output::{self, DRAW_CSV, Format, Out, bar, draw_csv, thousands};
+use crate::output::{self, DRAW_CSV, Format, Out, bar, draw_csv, pool_chart, thousands};
 
 #[derive(Subcommand)]
 pub enum DrawsCommand {
@@ -228,20 +228,7 @@ pub fn show(d: &Draw, out: &mut Out) -> anyhow::Result<()> {
                 output::date(&p.as_of),
                 thousands(p.total_candidates)
             )))?;
-            let max = p.buckets.iter().map(|b| b.candidates).max().unwrap_or(0) as f64;
-            for b in &p.buckets {
-                let range = format!("{}-{}", b.min_score, b.max_score);
-                let mark = if d.minimum_crs >= b.min_score && d.minimum_crs <= b.max_score {
-                    s.cyan(" < minimum CRS")
-                } else {
-                    String::new()
-                };
-                out.line(format!(
-                    "  {range:>8}  {:>7}  {}{mark}",
-                    thousands(b.candidates),
-                    bar(b.candidates as f64, max, 40)
-                ))?;
-            }
+            pool_chart(out, &p.buckets, d.minimum_crs, " < minimum CRS")?;
         }
         None => out.line(s.dim("  (IRCC published no pool distribution with this round)"))?,
     }

@@ -8,7 +8,9 @@ pub mod error;
 pub mod filter;
 pub mod import;
 pub mod messages;
+pub mod outlook;
 pub mod output;
+pub mod pool;
 pub mod watch;
 
 use std::process::ExitCode;
@@ -63,6 +65,11 @@ pub enum Command {
     Invitation(candidate::InvitationArgs),
     /// Whether a profile would have been invited in each round of a period, with a summary and the closest misses.
     InvitationHistory(candidate::InvitationHistoryArgs),
+    /// Where a CRS score or a profile stands in the pool IRCC published with a round: the profiles above it.
+    Pool(pool::PoolArgs),
+    /// The chance of at least one invitation in the next days, from the rounds the profile can be invited in.
+    #[command(long_about = outlook::LONG_ABOUT)]
+    Outlook(outlook::OutlookArgs),
     /// Category-based selection categories and their occupation lists.
     #[command(subcommand)]
     Categories(categories::CategoriesCommand),
@@ -142,6 +149,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eligibility(a) => candidate::eligibility(a, connect, &mut out).await,
         Command::Invitation(a) => candidate::invitation(a, connect, &mut out).await,
         Command::InvitationHistory(a) => candidate::invitation_history(a, connect, &mut out).await,
+        Command::Pool(a) => pool::run(a, connect, &mut out).await,
+        Command::Outlook(a) => outlook::run(a, connect, &mut out).await,
         Command::Categories(c) => categories::run(c, connect, &mut out).await,
         Command::Import(a) => import::import(a, connect, &mut out).await,
         Command::Record(a) => import::record(a, connect, &mut out).await,

@@ -201,6 +201,32 @@ pub fn bar(value: f64, max: f64, cells: usize) -> String {
     s
 }
 
+/// A pool distribution as a bar chart, one line per range as given (IRCC's order: highest first), the range holding
+/// `score` marked with `mark` (`ee draws show`: the minimum CRS; `ee pool`: the candidate's score).
+pub fn pool_chart(
+    out: &mut Out,
+    buckets: &[v1::CrsBucket],
+    score: u32,
+    mark: &str,
+) -> anyhow::Result<()> {
+    let s = out.style;
+    let max = buckets.iter().map(|b| b.candidates).max().unwrap_or(0) as f64;
+    for b in buckets {
+        let range = format!("{}-{}", b.min_score, b.max_score);
+        let mark = if score >= b.min_score && score <= b.max_score {
+            s.cyan(mark)
+        } else {
+            String::new()
+        };
+        out.line(format!(
+            "  {range:>8}  {:>7}  {}{mark}",
+            thousands(b.candidates),
+            bar(b.candidates as f64, max, 40)
+        ))?;
+    }
+    Ok(())
+}
+
 /// A timestamp as `2024-05-30 15:04:05` UTC, or `-` when unset.
 pub fn time(t: &Option<prost_types::Timestamp>) -> String {
     t.as_ref()

@@ -250,7 +250,7 @@ impl EligibilityServiceImpl {
             Some(When::DrawNumber(n)) => DrawNumber::parse(n)
                 .map(|_| When::DrawNumber(n.clone()))
                 .map_err(|e| ApiError::invalid("draw_number", e)),
-            Some(When::AsOf(d)) => optional_date("as_of", Some(d)).map(|_| When::AsOf(d.clone())),
+            Some(When::AsOf(d)) => optional_date("as_of", Some(d)).map(|_| When::AsOf(*d)),
             Some(When::Period(p)) => ApiError::join(
                 optional_date("period.start_date", p.start_date.as_ref()),
                 optional_date("period.end_date", p.end_date.as_ref()),
@@ -260,7 +260,7 @@ impl EligibilityServiceImpl {
                     "period.end_date",
                     format!("{e} is before period.start_date {s}"),
                 )),
-                _ => Ok(When::Period(p.clone())),
+                _ => Ok(When::Period(*p)),
             }),
         };
         let ((fixed, profile), when) = ApiError::join(score, when)?;
@@ -304,7 +304,7 @@ impl EligibilityServiceImpl {
                     .unwrap_or(NaiveDate::MIN);
                 let end =
                     optional_date("period.end_date", p.end_date.as_ref())?.unwrap_or_else(today);
-                pool::over_period(&score_on, all.iter().map(AsRef::as_ref), start, end)
+                pool::over_period(score_on, all.iter().map(AsRef::as_ref), start, end)
             }
         };
         let crs = profile.as_ref().map(|p| {

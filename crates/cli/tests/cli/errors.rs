@@ -50,6 +50,8 @@ async fn completions_and_the_manual_page() {
             "invitation",
             "invitation-history",
             "explore",
+            "pool",
+            "outlook",
             "categories",
             "import",
             "record",

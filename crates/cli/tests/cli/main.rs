@@ -5,6 +5,7 @@ mod errors;
 mod explore;
 mod history;
 mod invitation_history;
+mod pool_outlook;
 mod profiles;
 mod support;
 mod tls;

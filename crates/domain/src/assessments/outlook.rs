@@ -11,7 +11,8 @@
 //! further back, and ask of each: had you stood that day as far above (or below) that day's reference cut-off as you
 //! stand today, would a round of your streams in the next `H` days have invited you? The share of days where it
 //! would is the *drop* estimate. The *own-score* estimate is the share of those days after which a round of your
-//! streams had a cut-off at or below your score. The chance is 80% of the first and 20% of the second. Because it
+//! streams had a cut-off at or below your score. The chance is 80% of the first and 20% of the second, and never
+//! less than the chance from any one of your streams alone, worked out the same way. Because it
 //! asks about whole windows of `H` days, rounds that move together (cut-offs rise and fall in runs, pauses last
 //! months) are counted as they happened, not as independent draws.
 //!
@@ -247,11 +248,14 @@ pub fn outlook(
         as_of,
         horizon_days: horizon,
         expected_rounds: streams.iter().map(|s| s.expected_rounds).sum(),
-        streams,
+        // More streams can only add chances: never less than the best stream alone.
         probability: if named.is_empty() {
             0.0
         } else {
-            estimate.probability
+            streams
+                .iter()
+                .map(|s| s.probability)
+                .fold(estimate.probability, f64::max)
         },
         reference_cutoff: series.reference_now(),
         drop_estimate: estimate.drop,
@@ -261,6 +265,7 @@ pub fn outlook(
         points_for,
         notes,
         crs,
+        streams,
     })
 }
 
