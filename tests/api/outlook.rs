@@ -453,6 +453,18 @@ async fn the_outlook_refuses_bad_input(backend: Backend) {
     early.profile.as_mut().expect("profile").work_history[0].start = on(2012, 1, 1);
     let s = expect_code(client.get_invitation_outlook(early).await, Code::NotFound);
     assert!(s.message().contains("no round was held"), "{s:?}");
+    // Long after the last round, the windows hold no round: answered, with no chance counted, and said so.
+    let late = client
+        .get_invitation_outlook(outlook_request(on(2100, 1, 1), 0))
+        .await
+        .expect("an outlook long after the history")
+        .into_inner();
+    assert_eq!(late.probability, 0.0);
+    assert!(
+        late.notes.iter().any(|n| n.contains("no round from")),
+        "{:?}",
+        late.notes
+    );
 }
 
 on_both_backends!(

@@ -194,7 +194,12 @@ pub fn outlook(
     let score = crs.total;
     let named = streams(profile, as_of, rules);
     let timeline = Timeline::new(draws, as_of, horizon);
-    if !timeline.has_history() {
+    // Some round must be old enough for a window after it to have closed; a date long after the last round is
+    // answered (its windows hold no round: no chance is counted), a date before the history is not.
+    let learnable = as_of
+        .checked_sub_days(Days::new(u64::from(horizon) + 1))
+        .is_some_and(|latest| draws.iter().any(|d| d.held_at.date_naive() <= latest));
+    if !learnable {
         return Err(OutlookError::NoHistory {
             as_of,
             horizon_days: horizon,
@@ -391,15 +396,6 @@ impl<'d> Timeline<'d> {
             horizon: horizon as usize,
             rounds,
         }
-    }
-
-    /// Whether some round was held before the first window that has closed: without one there is nothing to learn.
-    fn has_history(&self) -> bool {
-        self.last >= self.horizon
-            && self
-                .rounds
-                .iter()
-                .any(|(day, _)| *day + self.horizon <= self.last)
     }
 
     fn series(&self, streams: &[&Stream]) -> Series {
