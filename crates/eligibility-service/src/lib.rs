@@ -45,6 +45,27 @@ fn optional_date(field: &str, d: Option<&Date>) -> Result<Option<NaiveDate>, Api
     })
 }
 
+/// A period of whole days from `{prefix}start_date` to `{prefix}end_date` (today when unset), both included; an end
+/// before the start is refused naming the end.
+fn period(
+    prefix: &str,
+    start: Option<&Date>,
+    end: Option<&Date>,
+) -> Result<(Option<NaiveDate>, NaiveDate), ApiError> {
+    let (start_field, end_field) = (format!("{prefix}start_date"), format!("{prefix}end_date"));
+    let (start, end) = ApiError::join(
+        optional_date(&start_field, start),
+        optional_date(&end_field, end),
+    )?;
+    match (start, end) {
+        (Some(s), Some(e)) if e < s => Err(ApiError::invalid(
+            end_field,
+            format!("{e} is before {start_field} {s}"),
+        )),
+        _ => Ok((start, end.unwrap_or_else(today))),
+    }
+}
+
 fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
@@ -181,17 +202,7 @@ impl EligibilityServiceImpl {
         &self,
         req: CheckInvitationHistoryRequest,
     ) -> Result<CheckInvitationHistoryResponse, ApiError> {
-        let period = ApiError::join(
-            optional_date("start_date", req.start_date.as_ref()),
-            optional_date("end_date", req.end_date.as_ref()),
-        )
-        .and_then(|(start, end)| match (start, end) {
-            (Some(s), Some(e)) if e < s => Err(ApiError::invalid(
-                "end_date",
-                format!("{e} is before start_date {s}"),
-            )),
-            _ => Ok((start, end.unwrap_or_else(today))),
-        });
+        let period = period("", req.start_date.as_ref(), req.end_date.as_ref());
         let filter = convert::draw_filter(req.filter.as_ref())
             .map_err(|e| ApiError::from(e.within("filter")));
         let ((p, (start, end)), filter) = ApiError::join(
@@ -245,34 +256,29 @@ impl EligibilityServiceImpl {
             Some(Score::CrsScore(s)) => Ok((*s, None)),
             Some(Score::Profile(p)) => profile(Some(p), &self.rules).map(|p| (0, Some(p))),
         };
-        let when = match &req.when {
-            None => Ok(When::AsOf(convert::date(today()))),
+        // Which distributions, read once.
+        enum Which {
+            On(NaiveDate),
+            Round(DrawNumber),
+            Period(NaiveDate, NaiveDate),
+        }
+        let which = match &req.when {
+            None => Ok(Which::On(today())),
+            Some(When::AsOf(d)) => as_of(Some(d)).map(Which::On),
             Some(When::DrawNumber(n)) => DrawNumber::parse(n)
-                .map(|_| When::DrawNumber(n.clone()))
+                .map(Which::Round)
                 .map_err(|e| ApiError::invalid("draw_number", e)),
-            Some(When::AsOf(d)) => optional_date("as_of", Some(d)).map(|_| When::AsOf(*d)),
-            Some(When::Period(p)) => ApiError::join(
-                optional_date("period.start_date", p.start_date.as_ref()),
-                optional_date("period.end_date", p.end_date.as_ref()),
-            )
-            .and_then(|(start, end)| match (start, end) {
-                (Some(s), Some(e)) if e < s => Err(ApiError::invalid(
-                    "period.end_date",
-                    format!("{e} is before period.start_date {s}"),
-                )),
-                _ => Ok(When::Period(*p)),
-            }),
+            Some(When::Period(p)) => period("period.", p.start_date.as_ref(), p.end_date.as_ref())
+                .map(|(start, end)| Which::Period(start.unwrap_or(NaiveDate::MIN), end)),
         };
-        let ((fixed, profile), when) = ApiError::join(score, when)?;
+        let ((fixed, profile), which) = ApiError::join(score, which)?;
         let score_on = |day: NaiveDate| match &profile {
             Some(p) => crs::score(p, day, &self.rules).total,
             None => fixed,
         };
         let all = self.draws.draws(&DrawFilter::default());
-        let (positions, without) = match when {
-            When::AsOf(d) => {
-                let day = from_date("as_of", &d)
-                    .map_err(|v| ApiError::invalid(v.field, v.description))?;
+        let (positions, without) = match which {
+            Which::On(day) => {
                 let draw =
                     pool::latest_on(all.iter().map(AsRef::as_ref), day).ok_or_else(|| {
                         ApiError::NotFound(format!(
@@ -283,9 +289,7 @@ impl EligibilityServiceImpl {
                 let score = score_on(draw.held_at.date_naive());
                 (pool::position(score, draw).into_iter().collect(), 0)
             }
-            When::DrawNumber(n) => {
-                let number =
-                    DrawNumber::parse(&n).map_err(|e| ApiError::invalid("draw_number", e))?;
+            Which::Round(number) => {
                 let draw = self
                     .draws
                     .draw(&number)
@@ -299,11 +303,7 @@ impl EligibilityServiceImpl {
                 })?;
                 (vec![position], 0)
             }
-            When::Period(p) => {
-                let start = optional_date("period.start_date", p.start_date.as_ref())?
-                    .unwrap_or(NaiveDate::MIN);
-                let end =
-                    optional_date("period.end_date", p.end_date.as_ref())?.unwrap_or_else(today);
+            Which::Period(start, end) => {
                 pool::over_period(score_on, all.iter().map(AsRef::as_ref), start, end)
             }
         };
